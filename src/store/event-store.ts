@@ -1,0 +1,103 @@
+// The event-store port. Every adapter (embedded SQLite, PostgreSQL, EventStoreDB)
+// implements exactly this contract, and one suite (test/store/contract.ts) proves it.
+
+/** What the caller expects of the stream before the append. Revisions start at 0. */
+export type ExpectedRevision = 'any' | 'no-stream' | 'exists' | number
+
+export interface EventToAppend {
+  /** Client-suppliable id; appending the same id to the same stream again is a no-op. */
+  readonly id: string
+  readonly type: string
+  readonly data: unknown
+  readonly metadata?: Readonly<Record<string, unknown>>
+}
+
+export interface RecordedEvent<Data = unknown> {
+  readonly id: string
+  readonly type: string
+  readonly data: Data
+  readonly metadata: Readonly<Record<string, unknown>>
+  readonly streamId: string
+  /** 0-based position inside its stream. */
+  readonly revision: number
+  /** Global, strictly increasing position in the log (not necessarily contiguous). */
+  readonly position: number
+  /** Epoch milliseconds at which the store committed the event. */
+  readonly recordedAt: number
+}
+
+export interface AppendResult {
+  /** Revision of the last event of the append (the next expected revision). */
+  readonly revision: number
+  /** Global position of the last event of the append. */
+  readonly position: number
+  /** True when every event id was already stored: nothing new was written. */
+  readonly duplicate: boolean
+}
+
+export interface ReadStreamOptions {
+  readonly direction?: 'forwards' | 'backwards'
+  /** Inclusive start revision (forwards) or end revision (backwards). */
+  readonly fromRevision?: number
+  readonly maxCount?: number
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events with a position strictly greater than this. 0 reads from the start. */
+  readonly after?: number
+  readonly maxCount?: number
+}
+
+export interface SubscribeOptions extends ReadAllOptions {
+  readonly signal?: AbortSignal
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>
+  /** Events of one stream; a stream that does not exist reads as empty. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>
+  /** The current last revision of a stream, or -1 when it does not exist. */
+  streamRevision(streamId: string): Promise<number>
+  /** Events of every stream in global order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>
+  /** Position of the last event in the log (0 when empty). */
+  headPosition(): Promise<number>
+  /**
+   * Catch-up subscription: yields batches of events after `after`, in order, then
+   * keeps yielding new ones as they are appended (by this or another process)
+   * until the signal aborts.
+   */
+  subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>
+  close(): Promise<void>
+}
+
+export class StoreError extends Error {}
+
+/** The stream's revision is not what the caller expected. */
+export class WrongExpectedRevisionError extends StoreError {
+  constructor (
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, found ${actual === -1 ? 'no stream' : actual}`)
+    this.name = 'WrongExpectedRevisionError'
+  }
+}
+
+/** An event id is already used in another stream: ids identify one event, log-wide. */
+export class EventIdConflictError extends StoreError {
+  constructor (readonly eventId: string, readonly existingStreamId: string) {
+    super(`event id ${eventId} is already used in another stream`)
+    this.name = 'EventIdConflictError'
+  }
+}
+
+export function checkExpectedRevision (streamId: string, expected: ExpectedRevision, actual: number): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no-stream' && actual === -1) ||
+    (expected === 'exists' && actual >= 0) ||
+    (typeof expected === 'number' && expected === actual)
+  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual)
+}

@@ -1,0 +1,216 @@
+import type { Statement } from 'better-sqlite3'
+import {
+  checkExpectedRevision, EventIdConflictError, StoreError,
+  type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
+  type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
+} from '../event-store.ts'
+import type { SqliteDatabase } from './database.ts'
+import { Signal } from '../signal.ts'
+
+interface Row {
+  position: number
+  event_id: string
+  stream_id: string
+  revision: number
+  type: string
+  data: string
+  metadata: string
+  recorded_at: number
+}
+
+interface PendingAppend {
+  readonly streamId: string
+  readonly events: readonly EventToAppend[]
+  readonly expected: ExpectedRevision
+  readonly resolve: (result: AppendResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+export interface SqliteEventStoreOptions {
+  /** Injected clock (epoch ms); recorded times never go backwards. */
+  readonly now?: () => number
+  /** How often a live subscription looks for events appended by other processes. */
+  readonly pollIntervalMs?: number
+}
+
+/**
+ * The embedded event store. Appends are queued and committed together in one
+ * transaction per turn of the event loop (group commit): concurrent requests share
+ * one fsync instead of paying one each, and each append still succeeds or fails alone.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly now: () => number
+  private readonly pollIntervalMs: number
+  private readonly appended = new Signal()
+  private queue: PendingAppend[] = []
+  private flushScheduled = false
+  private lastRecordedAt = 0
+  private closed = false
+  private readonly sql: {
+    byEventId: Statement<[string], Pick<Row, 'position' | 'stream_id' | 'revision'>>
+    lastRevision: Statement<[string], { revision: number }>
+    insert: Statement<[string, string, number, string, string, string, number]>
+    readForwards: Statement<[string, number, number], Row>
+    readBackwards: Statement<[string, number, number], Row>
+    readAll: Statement<[number, number], Row>
+    head: Statement<[], { p: number | null }>
+    lastRecorded: Statement<[], { t: number | null }>
+  }
+
+  constructor (private readonly db: SqliteDatabase, options: SqliteEventStoreOptions = {}) {
+    this.now = options.now ?? Date.now
+    this.pollIntervalMs = options.pollIntervalMs ?? 200
+    this.sql = {
+      byEventId: db.prepare('SELECT position, stream_id, revision FROM events WHERE event_id = ?'),
+      lastRevision: db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+      insert: db.prepare('INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      readForwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
+      readBackwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+      readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      head: db.prepare('SELECT MAX(position) AS p FROM events'),
+      lastRecorded: db.prepare('SELECT recorded_at AS t FROM events ORDER BY position DESC LIMIT 1')
+    }
+    this.lastRecordedAt = this.sql.lastRecorded.get()?.t ?? 0
+  }
+
+  append (streamId: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'))
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expected: options.expectedRevision ?? 'any', resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush (): void {
+    this.flushScheduled = false
+    const batch = this.queue
+    this.queue = []
+    if (batch.length === 0) return
+    const recordedAt = Math.max(this.now(), this.lastRecordedAt)
+    const outcomes: ({ ok: true, result: AppendResult } | { ok: false, error: unknown })[] = []
+    try {
+      this.db.transaction(() => {
+        for (const pending of batch) {
+          try {
+            outcomes.push({ ok: true, result: this.appendInTransaction(pending, recordedAt) })
+          } catch (error) {
+            if (error instanceof StoreError) outcomes.push({ ok: false, error })
+            else throw error
+          }
+        }
+      }).immediate()
+    } catch (error) {
+      // The whole group failed to commit (disk, lock): nothing of it is acknowledged.
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    this.lastRecordedAt = recordedAt
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]
+      if (outcome === undefined) pending.reject(new Error('append outcome missing'))
+      else if (outcome.ok) pending.resolve(outcome.result)
+      else pending.reject(outcome.error)
+    })
+    this.appended.notify()
+  }
+
+  // Runs inside the group's transaction. Throws a domain-level store error (which
+  // fails only this append) before it has written anything.
+  private appendInTransaction (pending: PendingAppend, recordedAt: number): AppendResult {
+    const { streamId, events, expected } = pending
+    const fresh: EventToAppend[] = []
+    let lastExisting: Pick<Row, 'position' | 'revision'> | undefined
+    for (const event of events) {
+      const existing = this.sql.byEventId.get(event.id)
+      if (existing === undefined) {
+        if (fresh.some(e => e.id === event.id)) continue
+        fresh.push(event)
+      } else if (existing.stream_id !== streamId) {
+        throw new EventIdConflictError(event.id, existing.stream_id)
+      } else {
+        lastExisting = existing
+      }
+    }
+    if (fresh.length === 0 && lastExisting !== undefined) {
+      return { revision: lastExisting.revision, position: lastExisting.position, duplicate: true }
+    }
+    let revision = this.sql.lastRevision.get(streamId)?.revision ?? -1
+    checkExpectedRevision(streamId, expected, revision)
+    let position = 0
+    for (const event of fresh) {
+      revision += 1
+      const info = this.sql.insert.run(
+        event.id, streamId, revision, event.type,
+        JSON.stringify(event.data), JSON.stringify(event.metadata ?? {}), recordedAt
+      )
+      position = Number(info.lastInsertRowid)
+    }
+    return { revision, position, duplicate: false }
+  }
+
+  async readStream (streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? Number.MAX_SAFE_INTEGER
+    const rows = options.direction === 'backwards'
+      ? this.sql.readBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
+      : this.sql.readForwards.all(streamId, options.fromRevision ?? 0, max)
+    return rows.map(toRecorded)
+  }
+
+  async streamRevision (streamId: string): Promise<number> {
+    return this.sql.lastRevision.get(streamId)?.revision ?? -1
+  }
+
+  async readAll (options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options.after ?? 0, options.maxCount ?? 1000)
+  }
+
+  private readAllSync (after: number, maxCount: number): RecordedEvent[] {
+    return this.sql.readAll.all(after, maxCount).map(toRecorded)
+  }
+
+  async headPosition (): Promise<number> {
+    return this.sql.head.get()?.p ?? 0
+  }
+
+  async * subscribe (options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
+    let after = options.after ?? 0
+    const maxCount = options.maxCount ?? 1000
+    const signal = options.signal
+    while (!this.closed && signal?.aborted !== true) {
+      const batch = this.readAllSync(after, maxCount)
+      const last = batch[batch.length - 1]
+      if (last !== undefined) {
+        after = last.position
+        yield batch
+        continue
+      }
+      // Caught up: wait for an append here, or poll for appends by other processes.
+      await this.appended.wait(this.pollIntervalMs, signal)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    // Commit what is queued: it may already be promised to a caller.
+    if (this.queue.length > 0) this.flush()
+    this.closed = true
+    this.appended.notify()
+  }
+}
+
+function toRecorded (row: Row): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    recordedAt: row.recorded_at
+  }
+}
