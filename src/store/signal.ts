@@ -12,15 +12,14 @@ export class Signal {
 
   wait (timeoutMs: number, abort?: AbortSignal): Promise<void> {
     return new Promise(resolve => {
-      let timer: ReturnType<typeof setTimeout> | undefined
       const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer)
+        clearTimeout(timer)
         abort?.removeEventListener('abort', done)
         const i = this.waiters.indexOf(done)
         if (i >= 0) this.waiters.splice(i, 1)
         resolve()
       }
-      timer = setTimeout(done, timeoutMs)
+      const timer = setTimeout(done, timeoutMs)
       abort?.addEventListener('abort', done, { once: true })
       this.waiters.push(done)
     })

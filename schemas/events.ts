@@ -1,0 +1,80 @@
+// JSON Schemas of every event's data, one per event type, each with a stable $id.
+// They are the contract of the log: analysts, the Kafka export and every adapter
+// read these shapes. TypeScript types are derived from them (Static<>), never re-typed.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Id, Plan, Goal, Email, IsoTime, OptionSchema, Attributes, Title, LongText } from './common.ts'
+
+const event = <K extends string, T extends TSchema>(type: K, data: T) => Type.Object({
+  type: Type.Literal(type),
+  data
+}, { $id: `https://mastery-sync.dev/schemas/events/${type}.json`, title: type })
+
+// account-{accountId}
+export const AccountCreated = event('AccountCreated', Type.Object({ accountId: Id, name: Title, plan: Plan }))
+export const AccountPlanChanged = event('AccountPlanChanged', Type.Object({ plan: Plan }))
+export const AdminKeyIssued = event('AdminKeyIssued', Type.Object({ keyId: Id, keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }), label: Title }))
+export const AdminKeyRevoked = event('AdminKeyRevoked', Type.Object({ keyId: Id }))
+
+// module-{moduleId}: a module with its concepts, activities and knowledge cards
+export const ModuleCreated = event('ModuleCreated', Type.Object({ moduleId: Id, accountId: Id, title: Title, description: Type.Optional(LongText) }))
+export const ModuleChanged = event('ModuleChanged', Type.Object({ title: Type.Optional(Title), description: Type.Optional(LongText) }))
+export const ModuleRemoved = event('ModuleRemoved', Type.Object({}))
+export const ConceptAdded = event('ConceptAdded', Type.Object({ conceptId: Id, title: Title }))
+export const ConceptChanged = event('ConceptChanged', Type.Object({ conceptId: Id, title: Title }))
+export const ConceptRemoved = event('ConceptRemoved', Type.Object({ conceptId: Id }))
+export const ActivityAdded = event('ActivityAdded', Type.Object({ activityId: Id, conceptId: Id, prompt: LongText, options: Type.Array(OptionSchema, { minItems: 2, maxItems: 10 }) }))
+export const ActivityChanged = event('ActivityChanged', Type.Object({ activityId: Id, prompt: Type.Optional(LongText), options: Type.Optional(Type.Array(OptionSchema, { minItems: 2, maxItems: 10 })) }))
+export const ActivityRemoved = event('ActivityRemoved', Type.Object({ activityId: Id }))
+export const CardAdded = event('CardAdded', Type.Object({ cardId: Id, conceptId: Id, title: Title, body: LongText }))
+export const CardChanged = event('CardChanged', Type.Object({ cardId: Id, title: Type.Optional(Title), body: Type.Optional(LongText) }))
+export const CardRemoved = event('CardRemoved', Type.Object({ cardId: Id }))
+
+// profile-{profileId}: a Mastery Profile
+export const ProfileCreated = event('ProfileCreated', Type.Object({ profileId: Id, accountId: Id, name: Title }))
+export const ProfileRenamed = event('ProfileRenamed', Type.Object({ name: Title }))
+export const ProfileModuleGoalSet = event('ProfileModuleGoalSet', Type.Object({ moduleId: Id, goal: Goal }))
+export const ProfileModuleRemoved = event('ProfileModuleRemoved', Type.Object({ moduleId: Id }))
+export const LmsIntegrationToggled = event('LmsIntegrationToggled', Type.Object({ enabled: Type.Boolean() }))
+
+// learner-email-{accountId}-{digest}: who holds an email address in an account
+export const LearnerEmailClaimed = event('LearnerEmailClaimed', Type.Object({ learnerId: Id, accountId: Id }))
+
+// learner-{learnerId}
+export const LearnerRegistered = event('LearnerRegistered', Type.Object({
+  learnerId: Id, accountId: Id, name: Title, email: Email, passwordHash: Type.String({ maxLength: 300 }), attributes: Attributes
+}))
+export const LearnerPasswordChanged = event('LearnerPasswordChanged', Type.Object({ passwordHash: Type.String({ maxLength: 300 }) }))
+export const LearnerSignedIn = event('LearnerSignedIn', Type.Object({ sessionId: Id, expiresAt: IsoTime }))
+export const LearnerSignedOut = event('LearnerSignedOut', Type.Object({ sessionId: Id }))
+export const ProfileAssigned = event('ProfileAssigned', Type.Object({ profileId: Id, reason: Type.String({ minLength: 1, maxLength: 200 }) }))
+export const ProfileUnassigned = event('ProfileUnassigned', Type.Object({ profileId: Id, reason: Type.String({ minLength: 1, maxLength: 200 }) }))
+
+// activity-{learnerId}: what the learner did, in the learner's own time (occurredAt)
+export const MomentStarted = event('MomentStarted', Type.Object({
+  momentId: Id, learnerId: Id, kind: Type.Union([Type.Literal('mini'), Type.Literal('mastery')]),
+  profileId: Type.Optional(Id), activityIds: Type.Array(Id, { maxItems: 50 }), occurredAt: IsoTime
+}))
+export const ActivityAnswered = event('ActivityAnswered', Type.Object({
+  learnerId: Id, activityId: Id, conceptId: Id, moduleId: Id,
+  selected: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10 }),
+  correct: Type.Boolean(), responseMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+  occurredAt: IsoTime, momentId: Type.Optional(Id),
+  source: Type.Union([Type.Literal('moment'), Type.Literal('app')])
+}))
+export const CardViewed = event('CardViewed', Type.Object({ learnerId: Id, cardId: Id, conceptId: Id, occurredAt: IsoTime }))
+
+export const eventSchemas = [
+  AccountCreated, AccountPlanChanged, AdminKeyIssued, AdminKeyRevoked,
+  ModuleCreated, ModuleChanged, ModuleRemoved, ConceptAdded, ConceptChanged, ConceptRemoved,
+  ActivityAdded, ActivityChanged, ActivityRemoved, CardAdded, CardChanged, CardRemoved,
+  ProfileCreated, ProfileRenamed, ProfileModuleGoalSet, ProfileModuleRemoved, LmsIntegrationToggled,
+  LearnerEmailClaimed, LearnerRegistered, LearnerPasswordChanged, LearnerSignedIn, LearnerSignedOut,
+  ProfileAssigned, ProfileUnassigned,
+  MomentStarted, ActivityAnswered, CardViewed
+] as const
+
+/** Every domain event as a discriminated union of `{ type, data }`. */
+export type DomainEvent = Static<(typeof eventSchemas)[number]>
+export type EventType = DomainEvent['type']
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>
+export type DataOf<T extends EventType> = EventOf<T>['data']

@@ -1,0 +1,35 @@
+import { accountDecider } from '../domain/account/account.ts'
+import type { AccountDoc, AdminKeyDoc } from '../../projections/accounts.ts'
+import { AppError } from '../errors.ts'
+import type { AppContext } from './context.ts'
+import { handleCommand } from './handle-command.ts'
+import { newAdminKey, parseAdminKey, sameHash, sha256 } from './credentials.ts'
+
+export type Plan = AccountDoc['plan']
+
+export interface AdminPrincipal { readonly kind: 'admin', readonly accountId: string, readonly keyId: string, readonly plan: Plan }
+
+/** Creates an account with its first admin key. The key is returned once and only its hash is kept. */
+export async function createAccount (ctx: AppContext, input: { name: string, plan: Plan }, actorId = 'operator'): Promise<{ accountId: string, adminKey: string, position: number }> {
+  const accountId = ctx.newId('acc')
+  const { keyId, key, keyHash } = newAdminKey()
+  const result = await handleCommand(ctx, `account-${accountId}`, accountDecider, {
+    type: 'CreateAccount',
+    data: { accountId, name: input.name, plan: input.plan, firstKey: { keyId, keyHash } },
+    metadata: { now: ctx.now(), accountId, actor: { kind: 'operator', id: actorId } }
+  })
+  // The caller will use the key at once: make sure authentication can see it.
+  await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
+  return { accountId, adminKey: key, position: result.position }
+}
+
+export async function authenticateAdmin (ctx: AppContext, key: string): Promise<AdminPrincipal> {
+  const parsed = parseAdminKey(key)
+  const invalid = new AppError('MS_ERR_UNAUTHENTICATED', 'This admin key is not valid: check it, or ask your operator for a new one.')
+  if (parsed === undefined) throw invalid
+  const record = await ctx.runner.get<AdminKeyDoc>('accounts', `key:${parsed.keyId}`)
+  if (record === undefined || record.revoked || !sameHash(record.keyHash, sha256(key))) throw invalid
+  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${record.accountId}`)
+  if (account === undefined) throw invalid
+  return { kind: 'admin', accountId: account.accountId, keyId: parsed.keyId, plan: account.plan }
+}

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino'
+import type { EventStore } from '../store/event-store.ts'
+import type { ProjectionRunner } from '../projections/runner.ts'
+
+/** What application services need: the log, the read models, a clock, ids and a logger. */
+export interface AppContext {
+  readonly store: EventStore
+  readonly runner: ProjectionRunner
+  readonly now: () => number
+  readonly newId: (prefix: string) => string
+  readonly log: Logger
+  /** Secret that signs learner tokens. */
+  readonly tokenSecret: string
+}

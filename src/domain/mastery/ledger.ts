@@ -1,0 +1,120 @@
+// A learner's mastery ledger: what the mastery projection stores per learner.
+//
+// Apps sync offline activity late, but mastery must follow when answers happened, not when
+// they arrived. The ledger therefore keeps the answers that may still be overtaken by a late
+// one (those within `lateWindowMs` of the latest recorded answer) raw and sorted in `recent`,
+// and folds everything older into per-concept states in `base`. The result is plain JSON and
+// stays small however long the learner's history grows.
+import { applyAnswer, initialConceptState, type Answer, type ConceptState } from './engine.ts'
+import { defaultMasteryParams, type MasteryParams } from './params.ts'
+
+export interface MasteryLedger {
+  /** Concept states after folding every answer up to and including `baseUntil`. */
+  readonly base: Readonly<Record<string, ConceptState>>
+  /** occurredAt of the last answer folded into `base`; null while nothing is folded. */
+  readonly baseUntil: number | null
+  /** Answers after `baseUntil`, sorted by occurredAt, ties in arrival order. */
+  readonly recent: readonly Answer[]
+  /** Latest recordedAt seen; the late window is measured back from it. */
+  readonly latestRecordedAt: number | null
+}
+
+export const emptyLedger: MasteryLedger = Object.freeze({
+  base: Object.freeze({}),
+  baseUntil: null,
+  recent: Object.freeze([]),
+  latestRecordedAt: null
+})
+
+/** Adds an answer recorded (received) at `recordedAt`, in occurredAt order. */
+export function recordAnswer (ledger: MasteryLedger, answer: Answer, recordedAt: number, params: MasteryParams = defaultMasteryParams): MasteryLedger {
+  const latestRecordedAt = ledger.latestRecordedAt === null ? recordedAt : Math.max(ledger.latestRecordedAt, recordedAt)
+  const settled = settleAfterBase(plainAnswer(answer), ledger.baseUntil)
+  const recent = insertInOrder(ledger.recent, settled)
+  return compact({ ...ledger, recent, latestRecordedAt }, params)
+}
+
+/** Concept states as of `at`: the base plus recent answers that occurred at or before `at`. */
+export function conceptStatesAt (ledger: MasteryLedger, at: number, params: MasteryParams = defaultMasteryParams): Record<string, ConceptState> {
+  // History before baseUntil is folded away: the base is the earliest view the ledger has.
+  const states = new Map(Object.entries(ledger.base))
+  foldInto(states, ledger.recent.filter((answer) => answer.occurredAt <= at), params)
+  return Object.fromEntries(states)
+}
+
+/** Replays answers from scratch in occurredAt order (ties keep their given order). */
+export function foldAnswers (answers: readonly Answer[], at: number, params: MasteryParams = defaultMasteryParams): Record<string, ConceptState> {
+  const inOrder = answers.filter((answer) => answer.occurredAt <= at).sort(byOccurredAt)
+  const states = new Map<string, ConceptState>()
+  foldInto(states, inOrder, params)
+  return Object.fromEntries(states)
+}
+
+function foldInto (states: Map<string, ConceptState>, answers: readonly Answer[], params: MasteryParams): void {
+  for (const answer of answers) {
+    states.set(answer.conceptId, applyAnswer(states.get(answer.conceptId) ?? initialConceptState, answer, params))
+  }
+}
+
+/** Folds answers that fell out of the late window into the base. */
+function compact (ledger: MasteryLedger, params: MasteryParams): MasteryLedger {
+  if (ledger.latestRecordedAt === null) return ledger
+  const cutoff = ledger.latestRecordedAt - params.lateWindowMs
+  const settledCount = countBefore(ledger.recent, cutoff)
+  if (settledCount === 0) return ledger
+  const settled = ledger.recent.slice(0, settledCount)
+  const states = new Map(Object.entries(ledger.base))
+  foldInto(states, settled, params)
+  return {
+    base: Object.fromEntries(states),
+    baseUntil: settled[settled.length - 1]?.occurredAt ?? ledger.baseUntil,
+    recent: ledger.recent.slice(settledCount),
+    latestRecordedAt: ledger.latestRecordedAt
+  }
+}
+
+/**
+ * An answer older than what the base already settled cannot be replayed in place any more
+ * (the API refuses such answers, so this is a safety net). It counts as happening right after
+ * the settled history: at `baseUntil`, ordered after everything folded there.
+ */
+function settleAfterBase (answer: Answer, baseUntil: number | null): Answer {
+  if (baseUntil === null || answer.occurredAt >= baseUntil) return answer
+  return { ...answer, occurredAt: baseUntil }
+}
+
+/** Keeps only the four answer fields, so callers' extra properties never bloat the stored JSON. */
+function plainAnswer (answer: Answer): Answer {
+  return { conceptId: answer.conceptId, occurredAt: answer.occurredAt, correct: answer.correct, responseMs: answer.responseMs }
+}
+
+/** Inserts after every answer that occurred at the same time or earlier (ties: arrival order). */
+function insertInOrder (answers: readonly Answer[], answer: Answer): Answer[] {
+  const index = countAtOrBefore(answers, answer.occurredAt)
+  return [...answers.slice(0, index), answer, ...answers.slice(index)]
+}
+
+function countBefore (sorted: readonly Answer[], instant: number): number {
+  return firstIndex(sorted, (answer) => answer.occurredAt >= instant)
+}
+
+function countAtOrBefore (sorted: readonly Answer[], instant: number): number {
+  return firstIndex(sorted, (answer) => answer.occurredAt > instant)
+}
+
+/** Binary search: first index where `isAfter` holds, for a predicate monotone over `sorted`. */
+function firstIndex (sorted: readonly Answer[], isAfter: (answer: Answer) => boolean): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const answer = sorted[middle]
+    if (answer !== undefined && isAfter(answer)) high = middle
+    else low = middle + 1
+  }
+  return low
+}
+
+function byOccurredAt (a: Answer, b: Answer): number {
+  return a.occurredAt - b.occurredAt
+}

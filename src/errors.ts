@@ -1,0 +1,49 @@
+// The one registry of error codes. Each code is stable (clients match on it), maps
+// to one HTTP status, and is documented in docs/errors.md (a test keeps them in step).
+// Pure: the domain raises these too.
+
+export const errorCodes = {
+  MS_ERR_VALIDATION: { status: 400, description: 'The request body, query or parameters do not match the schema; the message names the field.' },
+  MS_ERR_BAD_JSON: { status: 400, description: 'The body is not valid JSON.' },
+  MS_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The body has a content type this route does not accept (send application/json).' },
+  MS_ERR_BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the route accepts.' },
+  MS_ERR_UNAUTHENTICATED: { status: 401, description: 'No credentials, or credentials that are not valid (unknown, revoked or expired).' },
+  MS_ERR_FORBIDDEN: { status: 403, description: 'The credentials are valid but may not do this.' },
+  MS_ERR_NOT_FOUND: { status: 404, description: 'No such resource in your account.' },
+  MS_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No such route.' },
+  MS_ERR_CONFLICT: { status: 409, description: 'The resource changed concurrently too many times; retry the request.' },
+  MS_ERR_ALREADY_EXISTS: { status: 409, description: 'A resource with this identity already exists.' },
+  MS_ERR_EMAIL_TAKEN: { status: 409, description: 'Another learner in this account already uses this email address.' },
+  MS_ERR_EVENT_ID_CONFLICT: { status: 409, description: 'A client event id is already used for a different event.' },
+  MS_ERR_REMOVED: { status: 410, description: 'The resource was removed; it can no longer be changed or used.' },
+  MS_ERR_INVALID_ACTIVITY: { status: 422, description: 'An activity needs at least one correct option and unique option ids.' },
+  MS_ERR_UNKNOWN_OPTION: { status: 422, description: 'A selected option id is not an option of the activity.' },
+  MS_ERR_OCCURRED_AT_OUT_OF_RANGE: { status: 422, description: 'occurredAt is in the future or more than 30 days in the past.' },
+  MS_ERR_NOT_ASSIGNED: { status: 403, description: 'The learner is not assigned this Mastery Profile.' },
+  MS_ERR_MOMENT_NOT_FOUND: { status: 404, description: 'No such moment for this learner, or it has expired.' },
+  MS_ERR_NOT_IN_MOMENT: { status: 422, description: 'The activity is not part of this moment.' },
+  MS_ERR_ALREADY_ANSWERED: { status: 409, description: 'This activity was already answered in this moment.' },
+  MS_ERR_NOTHING_TO_PRACTISE: { status: 422, description: 'The profiles in scope have no activities yet.' },
+  MS_ERR_WRONG_PASSWORD: { status: 403, description: 'The current password is not correct.' },
+  MS_ERR_LOGIN_FAILED: { status: 401, description: 'Email or password is not correct.' },
+  MS_ERR_PASSWORD_CHANGE_LOCKED: { status: 403, description: 'Passwords cannot be changed in an LMS session.' },
+  MS_ERR_READ_TIMEOUT: { status: 503, description: 'Read models did not catch up with the requested log position in time; retry.' },
+  MS_ERR_NOT_READY: { status: 503, description: 'The service is starting or a projection is failing.' },
+  MS_ERR_INTERNAL: { status: 500, description: 'An unexpected error; it is logged with the request id.' }
+} as const satisfies Record<string, { status: number, description: string }>
+
+export type ErrorCode = keyof typeof errorCodes
+
+/** An error a client can act on: a stable code, its HTTP status and a precise message. */
+export class AppError extends Error {
+  readonly status: number
+  constructor (readonly code: ErrorCode, message: string, readonly details?: unknown) {
+    super(message)
+    this.name = 'AppError'
+    this.status = errorCodes[code].status
+  }
+}
+
+export const fail = (code: ErrorCode, message: string, details?: unknown): never => {
+  throw new AppError(code, message, details)
+}

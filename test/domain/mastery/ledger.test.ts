@@ -1,0 +1,175 @@
+import t from 'tap'
+import fc from 'fast-check'
+import type { Answer, ConceptState } from '../../../src/domain/mastery/engine.ts'
+import { conceptStatesAt, emptyLedger, foldAnswers, recordAnswer, type MasteryLedger } from '../../../src/domain/mastery/ledger.ts'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+const T0 = Date.UTC(2025, 2, 3, 9) // Monday 3 March 2025, 09:00 UTC
+
+function answer (occurredAt: number, correct = true, conceptId = 'fractions', responseMs = 3_000): Answer {
+  return { conceptId, occurredAt, correct, responseMs }
+}
+
+/** Records answers in the given arrival order, each at its own recordedAt. */
+function record (arrivals: readonly (readonly [Answer, number])[], from: MasteryLedger = emptyLedger): MasteryLedger {
+  return arrivals.reduce((ledger, [a, recordedAt]) => recordAnswer(ledger, a, recordedAt), from)
+}
+
+/** Same states up to float rounding of the levels. */
+function sameStates (actual: Record<string, ConceptState>, expected: Record<string, ConceptState>): boolean {
+  const ids = Object.keys(expected)
+  if (Object.keys(actual).length !== ids.length) return false
+  return ids.every((id) => {
+    const a = actual[id]
+    const e = expected[id]
+    return a !== undefined && e !== undefined && Math.abs(a.level - e.level) <= 1e-9 &&
+      a.practicedAt === e.practicedAt && a.increasedAt === e.increasedAt && a.answers === e.answers
+  })
+}
+
+t.test('an empty ledger knows no concepts', async (t) => {
+  t.strictSame(emptyLedger, { base: {}, baseUntil: null, recent: [], latestRecordedAt: null })
+  t.strictSame(conceptStatesAt(emptyLedger, T0), {})
+})
+
+t.test('answers are kept in the order they occurred, not the order they arrived', async (t) => {
+  const ledger = record([[answer(T0 + 2 * HOUR), T0 + 2 * HOUR], [answer(T0), T0 + 3 * HOUR], [answer(T0 + HOUR, false), T0 + 3 * HOUR]])
+  t.strictSame(ledger.recent.map((a) => a.occurredAt), [T0, T0 + HOUR, T0 + 2 * HOUR])
+  t.equal(ledger.latestRecordedAt, T0 + 3 * HOUR)
+})
+
+t.test('answers that occurred at the same instant keep their arrival order', async (t) => {
+  const ledger = record([[answer(T0, true), T0], [answer(T0, false), T0], [answer(T0, true, 'other'), T0]])
+  t.strictSame(ledger.recent.map((a) => [a.correct, a.conceptId]), [[true, 'fractions'], [false, 'fractions'], [true, 'other']])
+})
+
+t.test('a late answer counts as if it had arrived on time', async (t) => {
+  // Offline on Tuesday morning: a wrong answer synced only on Thursday.
+  const onTime = record([[answer(T0), T0], [answer(T0 + MINUTE), T0 + MINUTE], [answer(T0 + DAY + 10 * HOUR), T0 + DAY + 10 * HOUR]])
+  const withLate = recordAnswer(onTime, answer(T0 + DAY + 9 * HOUR, false), T0 + 3 * DAY)
+  const state = conceptStatesAt(withLate, T0 + 3 * DAY).fractions
+  t.equal(state?.level, 1.25, 'Novice, slipped to 0.75 on Tuesday 18:00, then back up to 1.25 at 19:00 (wait over)')
+  t.equal(state?.answers, 4)
+  t.equal(conceptStatesAt(onTime, T0 + 3 * DAY).fractions?.level, 1.5, 'without the slip the learner would be at 1.5')
+})
+
+t.test('mastery as of an instant ignores answers that occurred after it', async (t) => {
+  const ledger = record([[answer(T0), T0], [answer(T0 + MINUTE), T0 + MINUTE], [answer(T0 + 2 * DAY, true, 'later'), T0 + 2 * DAY]])
+  t.equal(conceptStatesAt(ledger, T0).fractions?.level, 0.5)
+  t.equal(conceptStatesAt(ledger, T0 + MINUTE).fractions?.level, 1)
+  t.notOk('later' in conceptStatesAt(ledger, T0 + DAY), 'a concept first practised later is not known yet')
+  t.ok('later' in conceptStatesAt(ledger, T0 + 2 * DAY))
+})
+
+t.test('answers older than the 31-day late window are folded into the base', async (t) => {
+  const first = [answer(T0), answer(T0 + MINUTE), answer(T0 + 2 * DAY)]
+  let ledger = record(first.map((a) => [a, a.occurredAt] as const))
+  ledger = recordAnswer(ledger, answer(T0 + 32 * DAY, true, 'other'), T0 + 32 * DAY)
+  t.equal(ledger.baseUntil, T0 + MINUTE, 'the two answers more than 31 days behind are settled')
+  t.strictSame(Object.keys(ledger.base), ['fractions'])
+  t.equal(ledger.base.fractions?.answers, 2)
+  t.strictSame(ledger.recent.map((a) => a.occurredAt), [T0 + 2 * DAY, T0 + 32 * DAY])
+  t.ok(sameStates(conceptStatesAt(ledger, T0 + 40 * DAY), foldAnswers([...first, answer(T0 + 32 * DAY, true, 'other')], T0 + 40 * DAY)))
+})
+
+t.test('an answer older than the settled history is clamped to just after it', async (t) => {
+  let ledger = record([[answer(T0), T0], [answer(T0 + MINUTE), T0 + MINUTE], [answer(T0 + 40 * DAY, true, 'other'), T0 + 40 * DAY]])
+  t.equal(ledger.baseUntil, T0 + MINUTE)
+  // The API refuses answers more than 30 days late; the ledger must still stay deterministic.
+  ledger = recordAnswer(ledger, answer(T0 - DAY, false), T0 + 40 * DAY)
+  t.strictSame(ledger.recent[0], answer(T0 + MINUTE, false), 'moved to baseUntil, ahead of later answers')
+  t.equal(conceptStatesAt(ledger, T0 + 40 * DAY).fractions?.level, 0.75, 'applied after the settled Novice answers')
+  const again = recordAnswer(record([[answer(T0), T0], [answer(T0 + MINUTE), T0 + MINUTE], [answer(T0 + 40 * DAY, true, 'other'), T0 + 40 * DAY]]), answer(T0 - DAY, false), T0 + 40 * DAY)
+  t.strictSame(again, ledger, 'the same inputs give the same ledger')
+})
+
+t.test('the ledger stores only the four answer fields and survives a JSON round trip', async (t) => {
+  const noisy = { ...answer(T0), eventId: 'e-1', learnerId: 'l-1' } as Answer
+  const ledger = record([[noisy, T0], [answer(T0 + 40 * DAY), T0 + 40 * DAY]])
+  t.strictSame(Object.keys(ledger.recent[0] ?? {}).sort(), ['conceptId', 'correct', 'occurredAt', 'responseMs'].sort())
+  const revived = JSON.parse(JSON.stringify(ledger)) as MasteryLedger
+  t.strictSame(revived, ledger)
+  const next = answer(T0 + 41 * DAY)
+  t.strictSame(recordAnswer(revived, next, T0 + 41 * DAY), recordAnswer(ledger, next, T0 + 41 * DAY))
+})
+
+t.test('a concept id like "__proto__" is stored as plain data', async (t) => {
+  const ledger = record([[answer(T0, true, '__proto__'), T0], [answer(T0 + 40 * DAY), T0 + 40 * DAY]])
+  t.ok(Object.hasOwn(ledger.base, '__proto__'))
+  t.equal(conceptStatesAt(ledger, T0 + 40 * DAY)['__proto__']?.level, 0.5)
+})
+
+t.test('a hundred answers a month stay a few kilobytes of JSON', async (t) => {
+  const conceptIds = Array.from({ length: 25 }, (_, i) => `0f6b1c2e-4d3a-4b5c-9e8f-${String(i).padStart(12, '0')}`)
+  let ledger = emptyLedger
+  for (let i = 0; i < 100; i++) {
+    const at = T0 + i * 7 * HOUR
+    ledger = recordAnswer(ledger, answer(at, i % 5 !== 0, conceptIds[i % conceptIds.length], 2_000 + i * 97), at)
+  }
+  const bytes = JSON.stringify(ledger).length
+  t.ok(bytes < 12_000, `${bytes} bytes for 100 answers within the late window`)
+  // A year later, only the late window is kept raw; the rest is one state per concept.
+  for (let i = 0; i < 1000; i++) {
+    const at = T0 + 30 * DAY + i * 9 * HOUR
+    ledger = recordAnswer(ledger, answer(at, i % 4 !== 0, conceptIds[i % conceptIds.length]), at)
+  }
+  t.ok(ledger.recent.length <= 31 * 24 / 9 + 1, `${ledger.recent.length} raw answers kept after 1100`)
+  t.ok(JSON.stringify(ledger).length < 12_000 + 25 * 120, 'history beyond the window costs one state per concept')
+})
+
+// ----- properties -------------------------------------------------------------------------
+
+interface Arrival { readonly answer: Answer, readonly recordedAt: number }
+
+/** Arrivals with non-decreasing recordedAt, each answer occurring up to 30 days before it arrived. */
+const arrivals: fc.Arbitrary<Arrival[]> = fc.array(fc.record({
+  gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 12 * HOUR }), fc.integer({ min: 0, max: 20 * DAY })),
+  lag: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 * DAY }), fc.integer({ min: 0, max: 30 * DAY })),
+  conceptId: fc.constantFrom('a', 'b', 'c'),
+  correct: fc.boolean(),
+  responseMs: fc.integer({ min: 0, max: 40_000 })
+}), { minLength: 1, maxLength: 40 }).map((rows) => {
+  let recordedAt = T0
+  return rows.map(({ gap, lag, conceptId, correct, responseMs }) => {
+    recordedAt += gap
+    // Whole minutes make equal occurredAt (ties) common enough to be exercised.
+    const occurredAt = Math.floor((recordedAt - lag) / MINUTE) * MINUTE
+    return { answer: { conceptId, occurredAt: Math.max(occurredAt, recordedAt - 30 * DAY), correct, responseMs }, recordedAt }
+  })
+})
+
+t.test('PROPERTY late arrival: the ledger gives what replaying all answers in occurrence order gives', async (t) => {
+  fc.assert(fc.property(arrivals, fc.nat({ max: 60 * DAY }), (rows, after) => {
+    const ledger = rows.reduce((l, { answer: a, recordedAt }) => recordAnswer(l, a, recordedAt), emptyLedger)
+    const answers = rows.map((row) => row.answer)
+    const latest = Math.max(...answers.map((a) => a.occurredAt))
+    const at = latest + after
+    return sameStates(conceptStatesAt(ledger, at), foldAnswers(answers, at))
+  }), { numRuns: 400 })
+  t.pass()
+})
+
+t.test('PROPERTY any instant after the settled history is answered exactly', async (t) => {
+  fc.assert(fc.property(arrivals, fc.double({ min: 0, max: 1, noNaN: true }), (rows, fraction) => {
+    const ledger = rows.reduce((l, { answer: a, recordedAt }) => recordAnswer(l, a, recordedAt), emptyLedger)
+    const answers = rows.map((row) => row.answer)
+    const from = ledger.baseUntil ?? Math.min(...answers.map((a) => a.occurredAt))
+    const to = Math.max(...answers.map((a) => a.occurredAt))
+    const at = Math.round(from + (to - from) * fraction)
+    return sameStates(conceptStatesAt(ledger, at), foldAnswers(answers, at))
+  }), { numRuns: 300 })
+  t.pass()
+})
+
+t.test('PROPERTY the ledger keeps raw only what a late answer could still overtake', async (t) => {
+  fc.assert(fc.property(arrivals, (rows) => {
+    const ledger = rows.reduce((l, { answer: a, recordedAt }) => recordAnswer(l, a, recordedAt), emptyLedger)
+    const cutoff = (ledger.latestRecordedAt ?? 0) - 31 * DAY
+    const sorted = ledger.recent.every((a, i) => i === 0 || (ledger.recent[i - 1]?.occurredAt ?? -Infinity) <= a.occurredAt)
+    const withinWindow = ledger.recent.every((a) => a.occurredAt >= cutoff && (ledger.baseUntil === null || a.occurredAt >= ledger.baseUntil))
+    return sorted && withinWindow && ledger.recent.length + Object.values(ledger.base).reduce((n, s) => n + s.answers, 0) === rows.length
+  }), { numRuns: 300 })
+  t.pass()
+})
