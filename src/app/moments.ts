@@ -23,7 +23,7 @@ export async function startMoment (ctx: AppContext, learner: LearnerPrincipal, i
     throw new AppError('MS_ERR_NOT_ASSIGNED', 'You are not assigned this Mastery Profile.')
   }
   const scope = input.profileId === undefined ? assigned : [input.profileId]
-  const kind = input.profileId === undefined ? 'mastery' : 'mini'
+  const kind: 'mini' | 'mastery' = input.profileId === undefined ? 'mastery' : 'mini'
   const now = ctx.now()
 
   // A module in several assigned profiles is practised towards the higher goal.

@@ -8,13 +8,20 @@
 import { applyAnswer, initialConceptState, type Answer, type ConceptState } from './engine.ts'
 import { defaultMasteryParams, type MasteryParams } from './params.ts'
 
+/**
+ * An answer as the ledger stores it: a tuple, because field names would more than double the
+ * stored JSON (`["c-12",1741000000000,1,2300]` against 80-odd characters). Read it through
+ * `recentAnswers`; everything outside the ledger speaks `Answer`.
+ */
+export type RecentAnswer = readonly [conceptId: string, occurredAt: number, correct: 0 | 1, responseMs: number]
+
 export interface MasteryLedger {
   /** Concept states after folding every answer up to and including `baseUntil`. */
   readonly base: Readonly<Record<string, ConceptState>>
   /** occurredAt of the last answer folded into `base`; null while nothing is folded. */
   readonly baseUntil: number | null
   /** Answers after `baseUntil`, sorted by occurredAt, ties in arrival order. */
-  readonly recent: readonly Answer[]
+  readonly recent: readonly RecentAnswer[]
   /** Latest recordedAt seen; the late window is measured back from it. */
   readonly latestRecordedAt: number | null
 }
@@ -29,7 +36,7 @@ export const emptyLedger: MasteryLedger = Object.freeze({
 /** Adds an answer recorded (received) at `recordedAt`, in occurredAt order. */
 export function recordAnswer (ledger: MasteryLedger, answer: Answer, recordedAt: number, params: MasteryParams = defaultMasteryParams): MasteryLedger {
   const latestRecordedAt = ledger.latestRecordedAt === null ? recordedAt : Math.max(ledger.latestRecordedAt, recordedAt)
-  const settled = settleAfterBase(plainAnswer(answer), ledger.baseUntil)
+  const settled = settleAfterBase(toRecent(answer), ledger.baseUntil)
   const recent = insertInOrder(ledger.recent, settled)
   return compact({ ...ledger, recent, latestRecordedAt }, params)
 }
@@ -38,16 +45,21 @@ export function recordAnswer (ledger: MasteryLedger, answer: Answer, recordedAt:
 export function conceptStatesAt (ledger: MasteryLedger, at: number, params: MasteryParams = defaultMasteryParams): Record<string, ConceptState> {
   // History before baseUntil is folded away: the base is the earliest view the ledger has.
   const states = new Map(Object.entries(ledger.base))
-  foldInto(states, ledger.recent.filter((answer) => answer.occurredAt <= at), params)
+  foldInto(states, recentAnswers(ledger).filter((answer) => answer.occurredAt <= at), params)
   return Object.fromEntries(states)
 }
 
 /** Replays answers from scratch in occurredAt order (ties keep their given order). */
 export function foldAnswers (answers: readonly Answer[], at: number, params: MasteryParams = defaultMasteryParams): Record<string, ConceptState> {
-  const inOrder = answers.filter((answer) => answer.occurredAt <= at).sort(byOccurredAt)
+  const inOrder = answers.filter((answer) => answer.occurredAt <= at).sort((a, b) => a.occurredAt - b.occurredAt)
   const states = new Map<string, ConceptState>()
   foldInto(states, inOrder, params)
   return Object.fromEntries(states)
+}
+
+/** The answers the ledger still holds raw, in occurrence order. */
+export function recentAnswers (ledger: MasteryLedger): Answer[] {
+  return ledger.recent.map(fromRecent)
 }
 
 function foldInto (states: Map<string, ConceptState>, answers: readonly Answer[], params: MasteryParams): void {
@@ -64,10 +76,10 @@ function compact (ledger: MasteryLedger, params: MasteryParams): MasteryLedger {
   if (settledCount === 0) return ledger
   const settled = ledger.recent.slice(0, settledCount)
   const states = new Map(Object.entries(ledger.base))
-  foldInto(states, settled, params)
+  foldInto(states, settled.map(fromRecent), params)
   return {
     base: Object.fromEntries(states),
-    baseUntil: settled[settled.length - 1]?.occurredAt ?? ledger.baseUntil,
+    baseUntil: settled[settled.length - 1]?.[1] ?? ledger.baseUntil,
     recent: ledger.recent.slice(settledCount),
     latestRecordedAt: ledger.latestRecordedAt
   }
@@ -78,32 +90,33 @@ function compact (ledger: MasteryLedger, params: MasteryParams): MasteryLedger {
  * (the API refuses such answers, so this is a safety net). It counts as happening right after
  * the settled history: at `baseUntil`, ordered after everything folded there.
  */
-function settleAfterBase (answer: Answer, baseUntil: number | null): Answer {
-  if (baseUntil === null || answer.occurredAt >= baseUntil) return answer
-  return { ...answer, occurredAt: baseUntil }
+function settleAfterBase (answer: RecentAnswer, baseUntil: number | null): RecentAnswer {
+  const [conceptId, occurredAt, correct, responseMs] = answer
+  if (baseUntil === null || occurredAt >= baseUntil) return answer
+  return [conceptId, baseUntil, correct, responseMs]
 }
 
-/** Keeps only the four answer fields, so callers' extra properties never bloat the stored JSON. */
-function plainAnswer (answer: Answer): Answer {
-  return { conceptId: answer.conceptId, occurredAt: answer.occurredAt, correct: answer.correct, responseMs: answer.responseMs }
+/** Keeps only the four answer fields, so callers' extra properties never reach the stored JSON. */
+function toRecent (answer: Answer): RecentAnswer {
+  return [answer.conceptId, answer.occurredAt, answer.correct ? 1 : 0, answer.responseMs]
+}
+
+function fromRecent ([conceptId, occurredAt, correct, responseMs]: RecentAnswer): Answer {
+  return { conceptId, occurredAt, correct: correct === 1, responseMs }
 }
 
 /** Inserts after every answer that occurred at the same time or earlier (ties: arrival order). */
-function insertInOrder (answers: readonly Answer[], answer: Answer): Answer[] {
-  const index = countAtOrBefore(answers, answer.occurredAt)
+function insertInOrder (answers: readonly RecentAnswer[], answer: RecentAnswer): RecentAnswer[] {
+  const index = firstIndex(answers, (other) => other[1] > answer[1])
   return [...answers.slice(0, index), answer, ...answers.slice(index)]
 }
 
-function countBefore (sorted: readonly Answer[], instant: number): number {
-  return firstIndex(sorted, (answer) => answer.occurredAt >= instant)
-}
-
-function countAtOrBefore (sorted: readonly Answer[], instant: number): number {
-  return firstIndex(sorted, (answer) => answer.occurredAt > instant)
+function countBefore (sorted: readonly RecentAnswer[], instant: number): number {
+  return firstIndex(sorted, (answer) => answer[1] >= instant)
 }
 
 /** Binary search: first index where `isAfter` holds, for a predicate monotone over `sorted`. */
-function firstIndex (sorted: readonly Answer[], isAfter: (answer: Answer) => boolean): number {
+function firstIndex (sorted: readonly RecentAnswer[], isAfter: (answer: RecentAnswer) => boolean): number {
   let low = 0
   let high = sorted.length
   while (low < high) {
@@ -113,8 +126,4 @@ function firstIndex (sorted: readonly Answer[], isAfter: (answer: Answer) => boo
     else low = middle + 1
   }
   return low
-}
-
-function byOccurredAt (a: Answer, b: Answer): number {
-  return a.occurredAt - b.occurredAt
 }

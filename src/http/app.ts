@@ -1,0 +1,77 @@
+// Builds the HTTP app from its dependencies; only the entry point listens.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import formatsPlugin from 'ajv-formats'
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = formatsPlugin as unknown as typeof formatsPlugin.default
+import { httpSchemas } from '../../schemas/http.ts'
+import type { AppContext } from '../app/context.ts'
+import type { Config } from '../config.ts'
+import { installErrorHandling } from './error-handler.ts'
+import { operatorRoutes } from './routes/operator.ts'
+import { contentRoutes } from './routes/content.ts'
+import { profileRoutes } from './routes/profiles.ts'
+import { learnerRoutes } from './routes/learners.ts'
+import { meRoutes } from './routes/me.ts'
+import { activityRoutes } from './routes/activity.ts'
+import { eventRoutes } from './routes/events.ts'
+import { healthRoutes } from './routes/health.ts'
+
+export interface AppOptions {
+  readonly logger?: FastifyServerOptions['loggerInstance']
+}
+
+export async function buildApp (ctx: AppContext, config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    bodyLimit: 1024 * 1024,
+    // Clients send a request id to trace a request through our logs.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => ctx.newId('req')
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // One ajv for every route: strict about unknown properties, coercing query strings.
+  const ajv = new Ajv({ allErrors: false, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false })
+  addFormats(ajv, ['date-time', 'email', 'uri'])
+  for (const schema of httpSchemas) ajv.addSchema(schema)
+  app.setValidatorCompiler(({ schema }) => {
+    const id = (schema as { $id?: string }).$id
+    return (id === undefined ? ajv.compile(schema) : ajv.getSchema(id) ?? ajv.compile(schema)) as never
+  })
+
+  installErrorHandling(app)
+
+  // Read your own writes across requests: a client may ask to read no older state
+  // than the log position a write returned.
+  app.addHook('preHandler', async (request) => {
+    const header = request.headers['x-min-position']
+    if (request.method !== 'GET' || typeof header !== 'string') return
+    const position = Number(header)
+    if (Number.isSafeInteger(position) && position > 0) await ctx.runner.waitFor(position, { timeoutMs: 5000 })
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'mastery-sync', version: '0.1.0', description: 'LMS packages and progress sync for mastery learning. Errors: docs/errors.md.' },
+      servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin key (msk_…), learner session token (mst_…) or the operator token' } } }
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.title ?? `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  const deps = { ctx, config }
+  await app.register(healthRoutes, deps)
+  await app.register(operatorRoutes, deps)
+  await app.register(contentRoutes, deps)
+  await app.register(profileRoutes, deps)
+  await app.register(learnerRoutes, deps)
+  await app.register(meRoutes, deps)
+  await app.register(activityRoutes, deps)
+  await app.register(eventRoutes, deps)
+  return app
+}

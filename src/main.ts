@@ -1,0 +1,50 @@
+// Entry point: read the configuration, open the store, seed the demo, listen.
+import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
+import { ConfigError, loadConfig } from './config.ts'
+import { openService } from './service.ts'
+import { buildApp } from './http/app.ts'
+import { seedDemo } from './seed-demo.ts'
+
+async function main (): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee README.md, "Configuration".\n`)
+      process.exit(78)
+    }
+    throw error
+  }
+  const log = pino({ level: config.logLevel })
+  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
+  const app = await buildApp(service.ctx, config, { logger: log })
+
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err !== undefined) log.error({ err }, 'shutting down after an error')
+    await app.close()
+    await service.close()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+  if (config.seedDemo) {
+    const { credentials, created } = await seedDemo(service.ctx, config.dataDir)
+    log.info({ accountId: credentials.accountId, profileId: credentials.profileId, created }, created ? 'demo account seeded' : 'demo account present')
+    process.stdout.write([
+      '',
+      `mastery-sync is running at ${config.publicUrl}`,
+      `  API docs:        ${config.publicUrl}/docs`,
+      `  admin key:       ${credentials.adminKey}`,
+      `  demo profile:    ${credentials.profileId} (International Flags)`,
+      `  learner login:   ${credentials.learner.email} / ${credentials.learner.password}`,
+      `  credentials in:  ${config.dataDir}/demo-credentials.json`,
+      ''
+    ].join('\n') + '\n')
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`mastery-sync failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  process.exit(1)
+})
