@@ -51,7 +51,7 @@ export const defaultMasteryParams: MasteryParams = Object.freeze({
   // Half a fast gain: one slip should not erase a spaced success, but repeated errors should show.
   wrongPenalty: 0.25,
   // A first session may take a learner from Unknown to Novice (two quick answers); every step
-  // above needs spacing, so one sitting can never get further than Novice.
+  // above needs spacing, so no sitting can take a new concept past Novice.
   spacingStartLevel: 1,
   // One day between increases at Novice (and below): the night's sleep is what consolidates.
   baseSpacingMs: DAY_MS,
