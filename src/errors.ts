@@ -10,7 +10,7 @@ export const errorCodes = {
   MS_ERR_UNAUTHENTICATED: { status: 401, description: 'No credentials, or credentials that are not valid (unknown, revoked or expired).' },
   MS_ERR_FORBIDDEN: { status: 403, description: 'The credentials are valid but may not do this.' },
   MS_ERR_NOT_FOUND: { status: 404, description: 'No such resource in your account.' },
-  MS_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No such route.' },
+  MS_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No such route: check the method and path against /docs.' },
   MS_ERR_CONFLICT: { status: 409, description: 'The resource changed concurrently too many times; retry the request.' },
   MS_ERR_ALREADY_EXISTS: { status: 409, description: 'A resource with this identity already exists.' },
   MS_ERR_EMAIL_TAKEN: { status: 409, description: 'Another learner in this account already uses this email address.' },
