@@ -4,7 +4,7 @@ import { errorCodes } from '../src/errors.ts'
 
 t.test('docs/errors.md documents exactly the codes of the registry, with their statuses', async t => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8')
-  const documented = new Map([...doc.matchAll(/^\| `(MS_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map(m => [m[1], Number(m[2])]))
+  const documented = new Map([...doc.matchAll(/^\| `(MS_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map(m => [String(m[1]), Number(m[2])]))
   for (const [code, { status }] of Object.entries(errorCodes)) {
     t.equal(documented.get(code), status, `${code} is documented with status ${status}`)
   }

@@ -1,9 +1,9 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { harness, buildProfile, newLearner } from '../helpers/harness.ts'
 
 const day = 24 * 3600_000
 
-async function setup (t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup (t: Test) {
   const h = await harness(t, { clock: Date.parse('2026-06-01T12:00:00Z') })
   const { adminKey } = await h.newAccount()
   const profile = await buildProfile(h, adminKey, { concepts: 1, goal: 1 })
