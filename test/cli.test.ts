@@ -1,0 +1,26 @@
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { harness } from './helpers/harness.ts'
+
+const root = new URL('..', import.meta.url).pathname
+const cli = (args: string[], dataDir: string) => spawnSync(process.execPath, [`${root}bin/mastery-sync.js`, ...args], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' })
+
+t.test('operators create accounts from the command line; the key works in the API', async t => {
+  const dir = t.testdir()
+  const res = cli(['accounts', 'create', '--name', 'Acme Learning', '--plan', 'enterprise', '--json'], dir)
+  t.equal(res.status, 0, res.stderr)
+  const created = JSON.parse(res.stdout)
+  t.match(created, { accountId: /^acc_/, adminKey: /^msk_/ })
+  const h = await harness(t, { dir })
+  t.equal((await h.request('GET', '/v1/profiles', { token: created.adminKey })).status, 200)
+})
+
+t.test('the command line explains bad input and has help', async t => {
+  const dir = t.testdir()
+  const bad = cli(['accounts', 'create', '--name', 'X', '--plan', 'gold'], dir)
+  t.not(bad.status, 0)
+  t.match(bad.stderr, /choose one of starter, growth, enterprise/)
+  const help = cli(['accounts', 'create', '--help'], dir)
+  t.equal(help.status, 0)
+  t.match(help.stdout, /--plan <plan>/)
+})
