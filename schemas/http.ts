@@ -23,6 +23,11 @@ const Password = Type.String({ minLength: 8, maxLength: 200 })
 // operators
 export const CreateAccountBody = object('CreateAccountBody', { name: Title, plan: Plan })
 export const CreateAccountReply = object('CreateAccountReply', { accountId: Id, adminKey: Type.String({ description: 'Shown once; store it safely' }), position: Position })
+export const AccountPatch = object('AccountPatch', { plan: Plan })
+export const AccountParams = object('AccountParams', { accountId: Id })
+export const AdminKeyBody = object('AdminKeyBody', { label: Title })
+export const AdminKeyReply = object('AdminKeyReply', { keyId: Type.String(), adminKey: Type.String({ description: 'Shown once; store it safely' }), position: Position })
+export const AdminKeyParams = object('AdminKeyParams', { keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }) })
 
 // content
 export const ModuleBody = object('ModuleBody', { title: Title, description: Type.Optional(LongText) })
@@ -130,7 +135,7 @@ export const AssignmentParams = object('AssignmentParams', { profileId: Id, lear
 export const MomentParams = object('MomentParams', { momentId: Id })
 
 export const httpSchemas: readonly TSchema[] = [
-  ErrorReply, CreateAccountBody, CreateAccountReply, ModuleBody, ModulePatch, ConceptBody, ActivityBody, ActivityPatch,
+  ErrorReply, CreateAccountBody, CreateAccountReply, AccountPatch, AccountParams, AdminKeyBody, AdminKeyReply, AdminKeyParams, ModuleBody, ModulePatch, ConceptBody, ActivityBody, ActivityPatch,
   CardBody, CardPatch, ModuleReply, CreatedReply, WrittenReply, ProfileBody, ProfilePatch, GoalBody, LmsIntegrationBody,
   ProfileReply, ProfileListReply, LearnerBody, LearnerReply, AssignmentBody, MasteryQuery, MasteryReply, LoginBody,
   SessionReply, PasswordBody, MyProfilesReply, MomentBody, MomentReply, AnswerBody, AnswerReply, CardsReply,

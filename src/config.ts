@@ -36,7 +36,8 @@ export function loadConfig (env: Env = process.env): Config {
     return value === undefined || value.trim() === '' ? undefined : value.trim()
   }
 
-  const port = Number(read('PORT') ?? '3000')
+  const portText = read('PORT') ?? '3000'
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${read('PORT')}")`)
 
   const host = read('HOST') ?? '127.0.0.1'
@@ -48,13 +49,19 @@ export function loadConfig (env: Env = process.env): Config {
   const synchronous = read('SQLITE_SYNCHRONOUS') ?? 'full'
   if (synchronous !== 'full' && synchronous !== 'normal') problems.push(`SQLITE_SYNCHRONOUS must be "full" or "normal" (got "${synchronous}")`)
 
-  const defaultUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`
-  const publicUrl = (read('PUBLIC_URL') ?? defaultUrl).replace(/\/+$/, '')
-  try {
-    const url = new URL(publicUrl)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`)
-  } catch {
-    problems.push(`PUBLIC_URL must be an absolute URL such as https://mastery.example.com (got "${publicUrl}")`)
+  // Without PUBLIC_URL, links point at where we listen: wildcard addresses mean
+  // loopback, and IPv6 literals need brackets in a URL.
+  const listenHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  const defaultUrl = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`
+  const givenUrl = read('PUBLIC_URL')
+  const publicUrl = (givenUrl ?? defaultUrl).replace(/\/+$/, '')
+  if (givenUrl !== undefined) {
+    try {
+      const url = new URL(publicUrl)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`)
+    } catch {
+      problems.push(`PUBLIC_URL must be an absolute URL such as https://mastery.example.com (got "${publicUrl}")`)
+    }
   }
 
   const operatorToken = read('OPERATOR_TOKEN')

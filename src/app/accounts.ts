@@ -33,3 +33,29 @@ export async function authenticateAdmin (ctx: AppContext, key: string): Promise<
   if (account === undefined) throw invalid
   return { kind: 'admin', accountId: account.accountId, keyId: parsed.keyId, plan: account.plan }
 }
+
+export async function changePlan (ctx: AppContext, accountId: string, plan: Plan): Promise<number> {
+  const result = await handleCommand(ctx, `account-${accountId}`, accountDecider, {
+    type: 'ChangePlan', data: { plan }, metadata: { now: ctx.now(), accountId, actor: { kind: 'operator', id: 'operator' } }
+  })
+  await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
+  return result.position
+}
+
+/** Issues another admin key for the account (to rotate keys: issue, switch, revoke the old one). */
+export async function issueAdminKey (ctx: AppContext, admin: AdminPrincipal, label: string): Promise<{ keyId: string, adminKey: string, position: number }> {
+  const { keyId, key, keyHash } = newAdminKey()
+  const result = await handleCommand(ctx, `account-${admin.accountId}`, accountDecider, {
+    type: 'IssueAdminKey', data: { keyId, keyHash, label }, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } }
+  })
+  await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
+  return { keyId, adminKey: key, position: result.position }
+}
+
+export async function revokeAdminKey (ctx: AppContext, admin: AdminPrincipal, keyId: string): Promise<number> {
+  const result = await handleCommand(ctx, `account-${admin.accountId}`, accountDecider, {
+    type: 'RevokeAdminKey', data: { keyId }, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } }
+  })
+  await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
+  return result.position
+}

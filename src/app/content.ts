@@ -90,7 +90,10 @@ export const content = {
 export async function activityFacts (ctx: AppContext, accountId: string, activityId: string) {
   const doc = await ctx.runner.get<ActivityDoc>('catalog', `activity:${activityId}`)
   if (doc === undefined || doc.accountId !== accountId) throw new AppError('MS_ERR_NOT_FOUND', `No such activity: ${activityId}.`)
-  if (doc.removed) throw new AppError('MS_ERR_REMOVED', 'This activity was removed by an author.')
+  // Removing a concept or a module retires everything in it.
+  const concept = await ctx.runner.get<PlacementDoc>('catalog', `concept:${doc.conceptId}`)
+  const module = await ctx.runner.get<ModuleDoc>('catalog', `module:${doc.moduleId}`)
+  if (doc.removed || concept === undefined || module?.removedAt !== undefined) throw new AppError('MS_ERR_REMOVED', 'This activity was removed by an author.')
   return {
     activityId, conceptId: doc.conceptId, moduleId: doc.moduleId,
     optionIds: doc.options.map(o => o.id), correctOptionIds: doc.options.filter(o => o.correct).map(o => o.id)

@@ -95,3 +95,11 @@ t.test('mastery as of a past instant is computed from the events up to it', asyn
   const bad = await h.request('GET', `/v1/learners/${learner.learnerId}/mastery?asOf=not-a-time`, opts)
   t.equal(bad.body.error.code, 'MS_ERR_VALIDATION')
 })
+
+t.test('answers to activities of a removed concept are refused', async t => {
+  const { h, adminKey, profile, answer } = await setup(t)
+  await h.request('DELETE', `/v1/concepts/${profile.concepts[0]?.conceptId}`, { token: adminKey })
+  const res = await h.request('POST', '/v1/activity', { token: adminKey, body: { events: [answer('evt-removed-01', h.clock.now)] } })
+  t.equal(res.status, 410)
+  t.equal(res.body.error.code, 'MS_ERR_REMOVED')
+})

@@ -135,3 +135,28 @@ t.test('learner tokens cannot use admin routes and admin keys cannot use learner
   t.equal((await h.request('GET', `/v1/profiles/${profileId}`, { token: learner.token })).body.error.code, 'MS_ERR_FORBIDDEN')
   t.equal((await h.request('GET', '/v1/me/profiles', { token: adminKey })).body.error.code, 'MS_ERR_FORBIDDEN')
 })
+
+t.test('admins rotate keys: issue a new one, revoke the old one', async t => {
+  const h = await harness(t)
+  const { adminKey } = await h.newAccount()
+  const issued = await h.request('POST', '/v1/admin-keys', { token: adminKey, body: { label: 'ci pipeline' } })
+  t.equal(issued.status, 201, issued.text)
+  t.equal((await h.request('GET', '/v1/profiles', { token: issued.body.adminKey })).status, 200, 'the new key works')
+  const oldKeyId = adminKey.split('_')[1]
+  t.equal((await h.request('DELETE', `/v1/admin-keys/${oldKeyId}`, { token: issued.body.adminKey })).status, 200)
+  t.equal((await h.request('GET', '/v1/profiles', { token: adminKey })).status, 401, 'the revoked key no longer works')
+  const other = await h.newAccount()
+  const foreign = await h.request('DELETE', `/v1/admin-keys/${issued.body.keyId}`, { token: other.adminKey })
+  t.equal(foreign.status, 404, 'a key of another account cannot be revoked')
+  t.equal((await h.request('GET', '/v1/profiles', { token: issued.body.adminKey })).status, 200)
+})
+
+t.test('operators change an account\'s plan', async t => {
+  const h = await harness(t)
+  const { accountId, adminKey } = await h.newAccount('starter')
+  t.equal((await h.request('PATCH', `/v1/accounts/${accountId}`, { token: operatorToken, body: { plan: 'enterprise' } })).status, 200)
+  const events = await h.service.ctx.store.readStream(`account-${accountId}`)
+  t.same(events.map(e => e.type), ['AccountCreated', 'AdminKeyIssued', 'AccountPlanChanged'])
+  t.equal((await h.request('PATCH', `/v1/accounts/${accountId}`, { token: adminKey, body: { plan: 'growth' } })).status, 401, 'admins cannot change their own plan')
+  t.equal((await h.request('PATCH', '/v1/accounts/acc_missing', { token: operatorToken, body: { plan: 'growth' } })).status, 404)
+})

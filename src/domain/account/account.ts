@@ -15,16 +15,17 @@ export type AccountCommand =
 
 export interface AccountState {
   readonly exists: boolean
+  readonly accountId: string | undefined
   readonly plan: Plan | undefined
   readonly keys: ReadonlySet<string>
 }
 
 export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent> = {
-  initialState: { exists: false, plan: undefined, keys: new Set() },
+  initialState: { exists: false, accountId: undefined, plan: undefined, keys: new Set() },
 
   evolve (state, event) {
     switch (event.type) {
-      case 'AccountCreated': return { ...state, exists: true, plan: event.data.plan }
+      case 'AccountCreated': return { ...state, exists: true, accountId: event.data.accountId, plan: event.data.plan }
       case 'AccountPlanChanged': return { ...state, plan: event.data.plan }
       case 'AdminKeyIssued': return { ...state, keys: new Set([...state.keys, event.data.keyId]) }
       case 'AdminKeyRevoked': return { ...state, keys: new Set([...state.keys].filter(k => k !== event.data.keyId)) }
@@ -33,7 +34,7 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
   },
 
   decide (command, state) {
-    if (command.type !== 'CreateAccount' && !state.exists) return fail('MS_ERR_NOT_FOUND', 'No such account.')
+    if (command.type !== 'CreateAccount' && (!state.exists || state.accountId !== command.metadata.accountId)) return fail('MS_ERR_NOT_FOUND', 'No such account.')
     switch (command.type) {
       case 'CreateAccount':
         if (state.exists) return fail('MS_ERR_ALREADY_EXISTS', 'This account already exists.')
@@ -42,6 +43,7 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
           { type: 'AdminKeyIssued', data: { ...command.data.firstKey, label: 'first admin key' } }
         ]
       case 'IssueAdminKey':
+        if (state.keys.has(command.data.keyId)) return fail('MS_ERR_ALREADY_EXISTS', 'An admin key with this id already exists.')
         return [{ type: 'AdminKeyIssued', data: command.data }]
       case 'RevokeAdminKey':
         if (!state.keys.has(command.data.keyId)) return fail('MS_ERR_NOT_FOUND', 'No such admin key in this account.')

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { CreateAccountBody, CreateAccountReply } from '../../../schemas/http.ts'
-import { createAccount } from '../../app/accounts.ts'
-import { requireOperator } from '../auth.ts'
+import { AccountParams, AccountPatch, AdminKeyBody, AdminKeyParams, AdminKeyReply, CreateAccountBody, CreateAccountReply, WrittenReply } from '../../../schemas/http.ts'
+import { changePlan, createAccount, issueAdminKey, revokeAdminKey } from '../../app/accounts.ts'
+import { requireAdmin, requireOperator } from '../auth.ts'
 import { errors, type RouteDeps } from './common.ts'
 
 export const operatorRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx, config }) => {
@@ -12,5 +12,23 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const created = await createAccount(ctx, request.body)
     request.log.info({ accountId: created.accountId }, 'account created')
     return reply.status(201).send(created)
+  })
+  app.patch('/v1/accounts/:accountId', {
+    schema: { tags: ['operators'], summary: 'Change an account\'s plan', security: [{ bearer: [] }], params: AccountParams, body: AccountPatch, response: { 200: WrittenReply, ...errors } }
+  }, async (request) => {
+    await requireOperator(request, config.operatorToken)
+    return { position: await changePlan(ctx, request.params.accountId, request.body.plan) }
+  })
+  app.post('/v1/admin-keys', {
+    schema: { tags: ['account admins'], summary: 'Issue another admin key for your account (shown once)', security: [{ bearer: [] }], body: AdminKeyBody, response: { 201: AdminKeyReply, ...errors } }
+  }, async (request, reply) => {
+    const admin = await requireAdmin(request, ctx)
+    return reply.status(201).send(await issueAdminKey(ctx, admin, request.body.label))
+  })
+  app.delete('/v1/admin-keys/:keyId', {
+    schema: { tags: ['account admins'], summary: 'Revoke an admin key of your account', security: [{ bearer: [] }], params: AdminKeyParams, response: { 200: WrittenReply, ...errors } }
+  }, async (request) => {
+    const admin = await requireAdmin(request, ctx)
+    return { position: await revokeAdminKey(ctx, admin, request.params.keyId) }
   })
 }
