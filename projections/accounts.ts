@@ -4,15 +4,15 @@
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DomainEvent } from '../schemas/events.ts'
 
-export interface AccountDoc { accountId: string, name: string, plan: 'starter' | 'growth' | 'enterprise', createdAt: number }
+export interface AccountDoc { accountId: string, name: string, plan: 'starter' | 'growth' | 'enterprise', createdAt: number, settings: { unknownLmsUsers: 'reject' | 'provision' } }
 export interface AdminKeyDoc { keyId: string, accountId: string, keyHash: string, label: string, revoked: boolean }
 
 const accountOf = (streamId: string): string => streamId.slice('account-'.length)
 
 export const accountsProjection: ProjectionDefinition<AccountDoc | AdminKeyDoc> = {
   name: 'accounts',
-  version: 1,
-  eventTypes: new Set(['AccountCreated', 'AccountPlanChanged', 'AdminKeyIssued', 'AdminKeyRevoked']),
+  version: 2,
+  eventTypes: new Set(['AccountCreated', 'AccountPlanChanged', 'AdminKeyIssued', 'AdminKeyRevoked', 'AccountSettingsChanged']),
   keys (event) {
     const e = event as unknown as DomainEvent
     switch (e.type) {
@@ -23,7 +23,8 @@ export const accountsProjection: ProjectionDefinition<AccountDoc | AdminKeyDoc> 
   evolve (doc, event) {
     const e = event as unknown as DomainEvent
     switch (e.type) {
-      case 'AccountCreated': return { accountId: e.data.accountId, name: e.data.name, plan: e.data.plan, createdAt: event.recordedAt }
+      case 'AccountCreated': return { accountId: e.data.accountId, name: e.data.name, plan: e.data.plan, createdAt: event.recordedAt, settings: { unknownLmsUsers: 'reject' } }
+      case 'AccountSettingsChanged': return { ...(doc as AccountDoc), settings: { ...e.data } }
       case 'AccountPlanChanged': return { ...(doc as AccountDoc), plan: e.data.plan }
       case 'AdminKeyIssued': return { keyId: e.data.keyId, accountId: accountOf(event.streamId), keyHash: e.data.keyHash, label: e.data.label, revoked: false }
       case 'AdminKeyRevoked': return { ...(doc as AdminKeyDoc), revoked: true }

@@ -14,6 +14,9 @@ export const AccountCreated = event('AccountCreated', Type.Object({ accountId: I
 export const AccountPlanChanged = event('AccountPlanChanged', Type.Object({ plan: Plan }))
 export const AdminKeyIssued = event('AdminKeyIssued', Type.Object({ keyId: Id, keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }), label: Title }))
 export const AdminKeyRevoked = event('AdminKeyRevoked', Type.Object({ keyId: Id }))
+export const AccountSettingsChanged = event('AccountSettingsChanged', Type.Object({
+  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'What a launch by an LMS user nobody linked does: refuse with a page telling the learner whom to ask, or create and link a learner' })
+}))
 
 // module-{moduleId}: a module with its concepts, activities and knowledge cards
 export const ModuleCreated = event('ModuleCreated', Type.Object({ moduleId: Id, accountId: Id, title: Title, description: Type.Optional(LongText) }))
@@ -61,10 +64,55 @@ export const ActivityAnswered = event('ActivityAnswered', Type.Object({
   occurredAt: IsoTime, momentId: Type.Optional(Id),
   source: Type.Union([Type.Literal('moment'), Type.Literal('app')])
 }))
+// package-{packageId}: an LMS package of a profile (a thin dispatch package)
+export const PackageFormat = Type.Union([Type.Literal('scorm12'), Type.Literal('scorm2004'), Type.Literal('aicc'), Type.Literal('cmi5'), Type.Literal('xapi')])
+export const PackageRequested = event('PackageRequested', Type.Object({
+  packageId: Id, profileId: Id, accountId: Id, title: Title, description: Type.Optional(LongText), format: PackageFormat, revision: Type.Integer({ minimum: 1 })
+}))
+export const PackageRevised = event('PackageRevised', Type.Object({ revision: Type.Integer({ minimum: 2 }), title: Title, description: Type.Optional(LongText) }))
+export const PackageBuilt = event('PackageBuilt', Type.Object({ revision: Type.Integer({ minimum: 1 }), checksum: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 1 }), fileName: Type.String({ maxLength: 300 }) }))
+export const PackageBuildFailed = event('PackageBuildFailed', Type.Object({ revision: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 2000 }) }))
+export const PackageRetired = event('PackageRetired', Type.Object({}))
+
+// lms-link-{accountId}-{digest of the LMS user id}: who an LMS user is, in an account
+export const LmsUserLinked = event('LmsUserLinked', Type.Object({
+  accountId: Id, lmsUserId: Type.String({ minLength: 1, maxLength: 255 }), learnerId: Id,
+  source: Type.Union([Type.Literal('admin'), Type.Literal('import'), Type.Literal('provisioned')])
+}))
+export const LmsUserUnlinked = event('LmsUserUnlinked', Type.Object({ learnerId: Id }))
+
+// lms-session-{sessionId}: one launch from an LMS, its exit and what the LMS was sent
+const LmsValues = Type.Object({
+  completionStatus: Type.Union([Type.Literal('completed'), Type.Literal('incomplete')]),
+  successStatus: Type.Union([Type.Literal('passed'), Type.Literal('unknown')]),
+  scoreRaw: Type.Integer({ minimum: 0, maximum: 100 }),
+  scoreScaled: Type.Number({ minimum: 0, maximum: 1 }),
+  progressMeasure: Type.Number({ minimum: 0, maximum: 1 }),
+  sessionMs: Type.Integer({ minimum: 0 }),
+  totalLmsMs: Type.Integer({ minimum: 0 }),
+  exit: Type.Union([Type.Literal('suspend'), Type.Literal('normal')])
+}, { description: 'What a commit tells the LMS (R15), independent of the SCORM version' })
+export const LmsSessionLaunched = event('LmsSessionLaunched', Type.Object({
+  sessionId: Id, accountId: Id, packageId: Id, packageRevision: Type.Integer({ minimum: 1 }), profileId: Id,
+  format: PackageFormat, lmsUserId: Type.String({ minLength: 1, maxLength: 255 }), learnerId: Id,
+  /** One learner in one LMS course: what "never downgraded" is scoped to. */
+  registration: Type.String({ maxLength: 400 }),
+  lmsReported: Type.Optional(Type.Object({ completionStatus: Type.Optional(Type.String({ maxLength: 40 })), successStatus: Type.Optional(Type.String({ maxLength: 40 })) }))
+}))
+export const LmsSessionExited = event('LmsSessionExited', Type.Object({
+  how: Type.Union([Type.Literal('exit'), Type.Literal('unload'), Type.Literal('terminate')]), sessionMs: Type.Integer({ minimum: 0 })
+}))
+export const LmsProgressCommitted = event('LmsProgressCommitted', Type.Object({
+  sessionId: Id, registration: Type.String({ maxLength: 400 }), packageId: Id, profileId: Id, learnerId: Id, lmsUserId: Type.String({ maxLength: 255 }),
+  format: PackageFormat, values: LmsValues, mastered: Type.Boolean()
+}))
+
 export const CardViewed = event('CardViewed', Type.Object({ learnerId: Id, cardId: Id, conceptId: Id, occurredAt: IsoTime }))
 
 export const eventSchemas = [
-  AccountCreated, AccountPlanChanged, AdminKeyIssued, AdminKeyRevoked,
+  AccountCreated, AccountPlanChanged, AdminKeyIssued, AdminKeyRevoked, AccountSettingsChanged,
+  PackageRequested, PackageRevised, PackageBuilt, PackageBuildFailed, PackageRetired,
+  LmsUserLinked, LmsUserUnlinked, LmsSessionLaunched, LmsSessionExited, LmsProgressCommitted,
   ModuleCreated, ModuleChanged, ModuleRemoved, ConceptAdded, ConceptChanged, ConceptRemoved,
   ActivityAdded, ActivityChanged, ActivityRemoved, CardAdded, CardChanged, CardRemoved,
   ProfileCreated, ProfileRenamed, ProfileModuleGoalSet, ProfileModuleRemoved, LmsIntegrationToggled,

@@ -24,6 +24,10 @@ const Password = Type.String({ minLength: 8, maxLength: 200 })
 export const CreateAccountBody = object('CreateAccountBody', { name: Title, plan: Plan })
 export const CreateAccountReply = object('CreateAccountReply', { accountId: Id, adminKey: Type.String({ description: 'Shown once; store it safely' }), position: Position })
 export const AccountPatch = object('AccountPatch', { plan: Plan })
+export const AccountSettingsBody = object('AccountSettingsBody', {
+  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'reject (default): an unlinked LMS user sees a page telling them to ask their admin; provision: a learner is created and linked' })
+})
+export const AccountReply = object('AccountReply', { accountId: Id, name: Type.String(), plan: Plan, settings: AccountSettingsBody, lmsIntegrationAvailable: Type.Boolean() })
 export const AccountParams = object('AccountParams', { accountId: Id })
 export const AdminKeyBody = object('AdminKeyBody', { label: Title })
 export const AdminKeyReply = object('AdminKeyReply', { keyId: Type.String(), adminKey: Type.String({ description: 'Shown once; store it safely' }), position: Position })
@@ -135,7 +139,7 @@ export const AssignmentParams = object('AssignmentParams', { profileId: Id, lear
 export const MomentParams = object('MomentParams', { momentId: Id })
 
 export const httpSchemas: readonly TSchema[] = [
-  ErrorReply, CreateAccountBody, CreateAccountReply, AccountPatch, AccountParams, AdminKeyBody, AdminKeyReply, AdminKeyParams, ModuleBody, ModulePatch, ConceptBody, ActivityBody, ActivityPatch,
+  ErrorReply, CreateAccountBody, CreateAccountReply, AccountPatch, AccountSettingsBody, AccountReply, AccountParams, AdminKeyBody, AdminKeyReply, AdminKeyParams, ModuleBody, ModulePatch, ConceptBody, ActivityBody, ActivityPatch,
   CardBody, CardPatch, ModuleReply, CreatedReply, WrittenReply, ProfileBody, ProfilePatch, GoalBody, LmsIntegrationBody,
   ProfileReply, ProfileListReply, LearnerBody, LearnerReply, AssignmentBody, MasteryQuery, MasteryReply, LoginBody,
   SessionReply, PasswordBody, MyProfilesReply, MomentBody, MomentReply, AnswerBody, AnswerReply, CardsReply,

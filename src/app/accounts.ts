@@ -1,4 +1,4 @@
-import { accountDecider } from '../domain/account/account.ts'
+import { accountDecider, type AccountSettings } from '../domain/account/account.ts'
 import type { AccountDoc, AdminKeyDoc } from '../../projections/accounts.ts'
 import { AppError } from '../errors.ts'
 import type { AppContext } from './context.ts'
@@ -55,6 +55,20 @@ export async function issueAdminKey (ctx: AppContext, admin: AdminPrincipal, lab
 export async function revokeAdminKey (ctx: AppContext, admin: AdminPrincipal, keyId: string): Promise<number> {
   const result = await handleCommand(ctx, `account-${admin.accountId}`, accountDecider, {
     type: 'RevokeAdminKey', data: { keyId }, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } }
+  })
+  await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
+  return result.position
+}
+
+export async function getAccount (ctx: AppContext, accountId: string): Promise<AccountDoc> {
+  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${accountId}`)
+  if (account === undefined) throw new AppError('MS_ERR_NOT_FOUND', 'No such account.')
+  return account
+}
+
+export async function changeSettings (ctx: AppContext, admin: AdminPrincipal, settings: AccountSettings): Promise<number> {
+  const result = await handleCommand(ctx, `account-${admin.accountId}`, accountDecider, {
+    type: 'ChangeSettings', data: settings, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } }
   })
   await ctx.runner.waitFor(result.position, { projections: ['accounts'] })
   return result.position

@@ -160,3 +160,13 @@ t.test('operators change an account\'s plan', async t => {
   t.equal((await h.request('PATCH', `/v1/accounts/${accountId}`, { token: adminKey, body: { plan: 'growth' } })).status, 401, 'admins cannot change their own plan')
   t.equal((await h.request('PATCH', '/v1/accounts/acc_missing', { token: operatorToken, body: { plan: 'growth' } })).status, 404)
 })
+
+t.test('the account says whether LMS integration is on its plan, and holds the unknown-LMS-user setting', async t => {
+  const h = await harness(t)
+  const starter = await h.newAccount('starter')
+  t.match((await h.request('GET', '/v1/account', { token: starter.adminKey })).body, { plan: 'starter', lmsIntegrationAvailable: false, settings: { unknownLmsUsers: 'reject' } })
+  const growth = await h.newAccount('growth')
+  t.equal((await h.request('PUT', '/v1/account/settings', { token: growth.adminKey, body: { unknownLmsUsers: 'provision' } })).status, 200)
+  t.match((await h.request('GET', '/v1/account', { token: growth.adminKey })).body, { lmsIntegrationAvailable: true, settings: { unknownLmsUsers: 'provision' } })
+  t.equal((await h.request('PUT', '/v1/account/settings', { token: growth.adminKey, body: { unknownLmsUsers: 'merge' } })).body.error.code, 'MS_ERR_VALIDATION')
+})

@@ -5,23 +5,28 @@ import { unreachable } from '../decider.ts'
 import { fail } from '../../errors.ts'
 
 type Plan = DataOf<'AccountCreated'>['plan']
-export type AccountEvent = EventOf<'AccountCreated' | 'AccountPlanChanged' | 'AdminKeyIssued' | 'AdminKeyRevoked'>
+export type AccountEvent = EventOf<'AccountCreated' | 'AccountPlanChanged' | 'AdminKeyIssued' | 'AdminKeyRevoked' | 'AccountSettingsChanged'>
+export type AccountSettings = DataOf<'AccountSettingsChanged'>
 
 export type AccountCommand =
   | Command<'CreateAccount', { accountId: string, name: string, plan: Plan, firstKey: { keyId: string, keyHash: string } }>
   | Command<'IssueAdminKey', { keyId: string, keyHash: string, label: string }>
   | Command<'RevokeAdminKey', { keyId: string }>
   | Command<'ChangePlan', { plan: Plan }>
+  | Command<'ChangeSettings', AccountSettings>
 
 export interface AccountState {
   readonly exists: boolean
   readonly accountId: string | undefined
   readonly plan: Plan | undefined
   readonly keys: ReadonlySet<string>
+  readonly settings: AccountSettings
 }
 
+export const defaultAccountSettings: AccountSettings = { unknownLmsUsers: 'reject' }
+
 export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent> = {
-  initialState: { exists: false, accountId: undefined, plan: undefined, keys: new Set() },
+  initialState: { exists: false, accountId: undefined, plan: undefined, keys: new Set(), settings: defaultAccountSettings },
 
   evolve (state, event) {
     switch (event.type) {
@@ -29,6 +34,7 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
       case 'AccountPlanChanged': return { ...state, plan: event.data.plan }
       case 'AdminKeyIssued': return { ...state, keys: new Set([...state.keys, event.data.keyId]) }
       case 'AdminKeyRevoked': return { ...state, keys: new Set([...state.keys].filter(k => k !== event.data.keyId)) }
+      case 'AccountSettingsChanged': return { ...state, settings: event.data }
       default: return unreachable(event)
     }
   },
@@ -50,6 +56,8 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
         return [{ type: 'AdminKeyRevoked', data: command.data }]
       case 'ChangePlan':
         return state.plan === command.data.plan ? [] : [{ type: 'AccountPlanChanged', data: command.data }]
+      case 'ChangeSettings':
+        return state.settings.unknownLmsUsers === command.data.unknownLmsUsers ? [] : [{ type: 'AccountSettingsChanged', data: { unknownLmsUsers: command.data.unknownLmsUsers } }]
       default: return unreachable(command)
     }
   }

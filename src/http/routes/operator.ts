@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AccountParams, AccountPatch, AdminKeyBody, AdminKeyParams, AdminKeyReply, CreateAccountBody, CreateAccountReply, WrittenReply } from '../../../schemas/http.ts'
-import { changePlan, createAccount, issueAdminKey, revokeAdminKey } from '../../app/accounts.ts'
+import { AccountParams, AccountPatch, AccountReply, AccountSettingsBody, AdminKeyBody, AdminKeyParams, AdminKeyReply, CreateAccountBody, CreateAccountReply, WrittenReply } from '../../../schemas/http.ts'
+import { changePlan, changeSettings, createAccount, getAccount, issueAdminKey, revokeAdminKey } from '../../app/accounts.ts'
 import { requireAdmin, requireOperator } from '../auth.ts'
 import { errors, type RouteDeps } from './common.ts'
 
@@ -30,5 +30,18 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   }, async (request) => {
     const admin = await requireAdmin(request, ctx)
     return { position: await revokeAdminKey(ctx, admin, request.params.keyId) }
+  })
+  app.get('/v1/account', {
+    schema: { tags: ['account admins'], summary: 'Your account: plan, settings, and whether LMS integration is available on the plan', security: [{ bearer: [] }], response: { 200: AccountReply, ...errors } }
+  }, async (request) => {
+    const admin = await requireAdmin(request, ctx)
+    const account = await getAccount(ctx, admin.accountId)
+    return { accountId: account.accountId, name: account.name, plan: account.plan, settings: account.settings, lmsIntegrationAvailable: account.plan !== 'starter' }
+  })
+  app.put('/v1/account/settings', {
+    schema: { tags: ['account admins'], summary: 'Change account settings (what happens when an unlinked LMS user launches)', security: [{ bearer: [] }], body: AccountSettingsBody, response: { 200: WrittenReply, ...errors } }
+  }, async (request) => {
+    const admin = await requireAdmin(request, ctx)
+    return { position: await changeSettings(ctx, admin, request.body) }
   })
 }
