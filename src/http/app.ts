@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me.ts'
 import { activityRoutes } from './routes/activity.ts'
 import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
+import { lmsLinkRoutes } from './routes/lms-links.ts'
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance']
@@ -73,5 +74,6 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(meRoutes, deps)
   await app.register(activityRoutes, deps)
   await app.register(eventRoutes, deps)
+  await app.register(lmsLinkRoutes, deps)
   return app
 }
