@@ -5,7 +5,9 @@ import { catalogProjection } from './catalog.ts'
 import { learnersProjection } from './learners.ts'
 import { masteryProjection } from './mastery.ts'
 import { lmsLinksProjection } from './lms-links.ts'
+import { packagesProjection } from './packages.ts'
+import { lmsAdapterProjection } from './lms-adapter.ts'
 
 export const projections: readonly ProjectionDefinition[] = [
-  accountsProjection, catalogProjection, learnersProjection, masteryProjection, lmsLinksProjection
+  accountsProjection, catalogProjection, learnersProjection, masteryProjection, lmsLinksProjection, packagesProjection, lmsAdapterProjection
 ] as readonly ProjectionDefinition[]

@@ -18,7 +18,7 @@ async function main (): Promise<void> {
     throw error
   }
   const log = pino({ level: config.logLevel })
-  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
+  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, publicUrl: config.publicUrl, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
   const app = await buildApp(service.ctx, config, { logger: log })
 
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -5,23 +5,31 @@ import type { Logger } from 'pino'
 import { openSqlite } from './store/sqlite/database.ts'
 import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts'
 import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
+import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { ProjectionRunner } from './projections/runner.ts'
 import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { loadOrCreateSecret } from './secrets.ts'
+import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
+import { buildPackage } from '../packaging/build-package.ts'
 
 export interface ServiceOptions {
   readonly dataDir: string
   readonly sqliteSynchronous?: 'full' | 'normal'
   readonly tokenSecret?: string
+  /** The address packages point at (PUBLIC_URL). */
+  readonly publicUrl?: string
   readonly now?: () => number
   readonly log: Logger
   /** Start the projection loops (default true). */
   readonly live?: boolean
+  /** Replaces the zip builder (tests that need a failing or slow build). */
+  readonly build?: BuildFunction
 }
 
 export interface Service {
   readonly ctx: AppContext
+  readonly packageBuilder: PackageBuilder
   close (): Promise<void>
 }
 
@@ -35,10 +43,18 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }))
   if (options.live !== false) await runner.start()
   const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
-  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret }
+  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db) }
+  const build: BuildFunction = options.build ?? (async input => {
+    if (input.format !== 'scorm12' && input.format !== 'scorm2004') throw new Error(`${input.format} packages cannot be built yet`)
+    return buildPackage({ ...input, format: input.format })
+  })
+  const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
+  if (options.live !== false) await packageBuilder.start()
   return {
     ctx,
+    packageBuilder,
     async close () {
+      await packageBuilder.stop()
       await runner.stop()
       await store.close()
       db.close()

@@ -6,6 +6,7 @@ import { getProfileDoc } from './profiles.ts'
 
 /** The live Knowledge Cards of a profile the learner is assigned. */
 export async function knowledgeCards (ctx: AppContext, learner: LearnerPrincipal, profileId: string) {
+  if (learner.lock !== undefined && learner.lock.profileId !== profileId) throw new AppError('MS_ERR_LOCKED_TO_PROFILE', 'This course is locked to the Mastery Profile it was launched for.')
   const doc = await getLearner(ctx, learner.accountId, learner.learnerId)
   if (doc.assigned[profileId] === undefined) throw new AppError('MS_ERR_NOT_ASSIGNED', 'You are not assigned this Mastery Profile.')
   const profile = await getProfileDoc(ctx, learner.accountId, profileId)

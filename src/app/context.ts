@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { EventStore } from '../store/event-store.ts'
 import type { ProjectionRunner } from '../projections/runner.ts'
+import type { PackageFiles } from '../packaging/package-files.ts'
 
 /** What application services need: the log, the read models, a clock, ids and a logger. */
 export interface AppContext {
@@ -9,6 +10,9 @@ export interface AppContext {
   readonly now: () => number
   readonly newId: (prefix: string) => string
   readonly log: Logger
-  /** Secret that signs learner tokens. */
+  /** Secret that signs learner tokens and package launch keys. */
   readonly tokenSecret: string
+  /** The address packages and links point at. */
+  readonly publicUrl: string
+  readonly packageFiles: PackageFiles
 }

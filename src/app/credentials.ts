@@ -49,6 +49,8 @@ export interface LearnerClaims {
   /** session id */ readonly sid: string
   /** password version the session was opened under */ readonly pwv: number
   /** expiry, epoch seconds */ readonly exp: number
+  /** set for a session launched from an LMS: the LMS session and the profile it is locked to */
+  readonly lms?: { readonly sid: string, readonly pid: string }
 }
 
 export function signLearnerToken (claims: LearnerClaims, secret: string): string {
@@ -67,4 +69,18 @@ export function readLearnerToken (token: string, secret: string): LearnerClaims 
   } catch {
     return undefined
   }
+}
+
+/**
+ * The key a package's launcher presents. Derived, never stored: a revision's key can
+ * be recomputed to check it, so zips of earlier revisions keep launching (R9).
+ */
+export function launchKeyFor (secret: string, packageId: string, revision: number): string {
+  return createHmac('sha256', secret).update(`launch:${packageId}:${revision}`).digest('base64url')
+}
+
+export function isLaunchKey (secret: string, packageId: string, revision: number, key: string): boolean {
+  const expected = Buffer.from(launchKeyFor(secret, packageId, revision))
+  const given = Buffer.from(key)
+  return given.length === expected.length && timingSafeEqual(given, expected)
 }

@@ -11,7 +11,14 @@ import { handleCommand } from './handle-command.ts'
 import { hashPassword, readLearnerToken, sha256, signLearnerToken, verifyPassword } from './credentials.ts'
 import { randomUUID } from 'node:crypto'
 
-export interface LearnerPrincipal { readonly kind: 'learner', readonly learnerId: string, readonly accountId: string, readonly sessionId: string }
+export interface LearnerPrincipal {
+  readonly kind: 'learner'
+  readonly learnerId: string
+  readonly accountId: string
+  readonly sessionId: string
+  /** Present in an LMS launch: the learner is locked into this profile (R11). */
+  readonly lock?: { readonly lmsSessionId: string, readonly profileId: string }
+}
 
 export const sessionLifetimeMs = 12 * 3600_000
 
@@ -92,13 +99,13 @@ export async function login (ctx: AppContext, input: { email: string, password: 
 }
 
 /** Opens a session for a learner (after a password check, or an LMS launch later). */
-export async function openSession (ctx: AppContext, doc: LearnerDoc, actor: Actor) {
+export async function openSession (ctx: AppContext, doc: LearnerDoc, actor: Actor, lms?: { sid: string, pid: string }) {
   const sessionId = ctx.newId('ses')
   const expiresAt = ctx.now() + sessionLifetimeMs
   await run(ctx, doc.accountId, actor, doc.learnerId, 'SignIn', { sessionId, expiresAt: new Date(expiresAt).toISOString() })
   const fresh = await getLearner(ctx, doc.accountId, doc.learnerId)
-  const token = signLearnerToken({ lid: doc.learnerId, aid: doc.accountId, sid: sessionId, pwv: fresh.passwordVersion, exp: Math.floor(expiresAt / 1000) }, ctx.tokenSecret)
-  return { token, learnerId: doc.learnerId, expiresAt: new Date(expiresAt).toISOString() }
+  const token = signLearnerToken({ lid: doc.learnerId, aid: doc.accountId, sid: sessionId, pwv: fresh.passwordVersion, exp: Math.floor(expiresAt / 1000), ...(lms === undefined ? {} : { lms }) }, ctx.tokenSecret)
+  return { token, learnerId: doc.learnerId, sessionId, expiresAt: new Date(expiresAt).toISOString() }
 }
 
 // Emails are unique per account; a login without an account id searches all
@@ -119,8 +126,17 @@ export async function authenticateLearner (ctx: AppContext, token: string): Prom
   if (claims === undefined || claims.exp * 1000 <= ctx.now()) throw invalid
   const doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
   const expiry = doc?.sessions[claims.sid]
+  if (doc !== undefined && expiry === undefined && claims.lms !== undefined) {
+    throw new AppError('MS_ERR_LMS_SESSION_ENDED', 'This LMS session has ended; launch the course from your LMS again.')
+  }
   if (doc === undefined || expiry === undefined || expiry <= ctx.now() || doc.passwordVersion !== claims.pwv) throw invalid
-  return { kind: 'learner', learnerId: claims.lid, accountId: claims.aid, sessionId: claims.sid }
+  return {
+    kind: 'learner',
+    learnerId: claims.lid,
+    accountId: claims.aid,
+    sessionId: claims.sid,
+    ...(claims.lms === undefined ? {} : { lock: { lmsSessionId: claims.lms.sid, profileId: claims.lms.pid } })
+  }
 }
 
 export async function logout (ctx: AppContext, learner: LearnerPrincipal): Promise<void> {
@@ -128,6 +144,7 @@ export async function logout (ctx: AppContext, learner: LearnerPrincipal): Promi
 }
 
 export async function changePassword (ctx: AppContext, learner: LearnerPrincipal, input: { currentPassword: string, newPassword: string }) {
+  if (learner.lock !== undefined) throw new AppError('MS_ERR_PASSWORD_CHANGE_LOCKED', 'Passwords cannot be changed in a course launched from an LMS.')
   const doc = await getLearner(ctx, learner.accountId, learner.learnerId)
   if (!await verifyPassword(input.currentPassword, doc.passwordHash)) throw new AppError('MS_ERR_WRONG_PASSWORD', 'The current password is not correct.')
   await run(ctx, learner.accountId, { kind: 'learner', id: learner.learnerId }, learner.learnerId, 'ChangePassword', { passwordHash: await hashPassword(input.newPassword) })

@@ -16,7 +16,12 @@ import { currentStates, learnerMastery } from './mastery-view.ts'
 export const momentSize = { mini: 5, mastery: 10 } as const
 const answerLookback = 500
 
-export async function startMoment (ctx: AppContext, learner: LearnerPrincipal, input: { profileId?: string }) {
+export async function startMoment (ctx: AppContext, learner: LearnerPrincipal, requested: { profileId?: string }) {
+  // In an LMS launch the learner is locked into one profile, and play is a Mini Moment (R11).
+  if (learner.lock !== undefined && requested.profileId !== undefined && requested.profileId !== learner.lock.profileId) {
+    throw new AppError('MS_ERR_LOCKED_TO_PROFILE', 'This course is locked to the Mastery Profile it was launched for.')
+  }
+  const input = learner.lock === undefined ? requested : { profileId: learner.lock.profileId }
   const doc = await getLearner(ctx, learner.accountId, learner.learnerId)
   const assigned = Object.keys(doc.assigned)
   if (input.profileId !== undefined && !assigned.includes(input.profileId)) {

@@ -15,7 +15,7 @@ function parsePlan (value: string): Plan {
 
 async function withService<T> (fn: (service: Awaited<ReturnType<typeof openService>>) => Promise<T>): Promise<T> {
   const config = loadConfig()
-  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, log: pino({ level: 'silent' }), ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
+  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, publicUrl: config.publicUrl, log: pino({ level: 'silent' }), ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
   try {
     return await fn(service)
   } finally {

@@ -21,6 +21,9 @@ import { activityRoutes } from './routes/activity.ts'
 import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { lmsLinkRoutes } from './routes/lms-links.ts'
+import { packageRoutes } from './routes/packages.ts'
+import { lmsRoutes } from './routes/lms.ts'
+import { playerRoutes } from './routes/player.ts'
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance']
@@ -75,5 +78,8 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(activityRoutes, deps)
   await app.register(eventRoutes, deps)
   await app.register(lmsLinkRoutes, deps)
+  await app.register(packageRoutes, deps)
+  await app.register(lmsRoutes, deps)
+  await app.register(playerRoutes, deps)
   return app
 }

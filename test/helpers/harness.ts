@@ -6,8 +6,10 @@ import type { FastifyInstance } from 'fastify'
 import { openService, type Service } from '../../src/service.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import type { BuildFunction } from '../../src/packaging/package-builder.ts'
 
 export const operatorToken = 'test-operator-token-0123456789'
+export const tokenSecret = 'x'.repeat(40)
 
 export interface Harness {
   readonly app: FastifyInstance
@@ -19,14 +21,16 @@ export interface Harness {
   eventCount (): Promise<number>
 }
 
-export async function harness (t: Test, options: { clock?: number, dir?: string } = {}): Promise<Harness> {
+export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction } = {}): Promise<Harness> {
   const dir = options.dir ?? t.testdir()
   const clock = { now: options.clock ?? Date.now() }
   const service = await openService({
     dataDir: dir,
     sqliteSynchronous: 'normal',
     log: pino({ level: 'silent' }),
-    tokenSecret: 'x'.repeat(40),
+    tokenSecret,
+    publicUrl: 'http://127.0.0.1:3000',
+    ...(options.build === undefined ? {} : { build: options.build }),
     ...(options.clock === undefined ? {} : { now: () => clock.now })
   })
   const config = loadConfig({ DATA_DIR: dir, OPERATOR_TOKEN: operatorToken, SEED_DEMO: 'false' })

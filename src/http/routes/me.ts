@@ -24,7 +24,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx 
   })
   app.get('/v1/me/profiles', { schema: { tags, security, summary: 'My Mastery Profiles with progress', response: { 200: MyProfilesReply, ...errors } } }, async (request) => {
     const me = await requireLearner(request, ctx)
-    return learnerMastery(ctx, await getLearner(ctx, me.accountId, me.learnerId))
+    const mastery = await learnerMastery(ctx, await getLearner(ctx, me.accountId, me.learnerId))
+    return me.lock === undefined ? mastery : { ...mastery, profiles: mastery.profiles.filter(p => p.profileId === me.lock?.profileId) }
   })
   app.post('/v1/me/moments', { schema: { tags, security, summary: 'Start a Mini Moment (with profileId) or a Mastery Moment (without)', body: MomentBody, response: { 201: MomentReply, ...errors } } }, async (request, reply) => {
     const me = await requireLearner(request, ctx)

@@ -39,6 +39,14 @@ const migrations: readonly string[] = [
      position   INTEGER NOT NULL,
      version    INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
+   );`,
+  // Built LMS packages, kept so a download is always the exact bytes whose checksum was recorded.
+  `CREATE TABLE package_files (
+     package_id TEXT    NOT NULL,
+     revision   INTEGER NOT NULL,
+     checksum   TEXT    NOT NULL,
+     bytes      BLOB    NOT NULL,
+     PRIMARY KEY (package_id, revision)
    );`
 ]
 

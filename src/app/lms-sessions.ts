@@ -1,0 +1,173 @@
+// Sessions launched from an LMS: the launch checks (package, key, plan, toggle,
+// link), auto-assignment (R12), a learner session locked to the profile (R11), and
+// commit on exit (R14, R15) — exactly once, whether the learner pressed Exit, the
+// window closed (beacon) or the LMS terminated.
+import { randomUUID } from 'node:crypto'
+import type { PackageDoc } from '../../projections/packages.ts'
+import type { RegistrationDoc } from '../../projections/lms-adapter.ts'
+import type { AccountDoc } from '../../projections/accounts.ts'
+import type { ProfileDoc } from '../../projections/catalog.ts'
+import type { DataOf } from '../../schemas/events.ts'
+import { learnerDecider } from '../domain/learner/learner.ts'
+import { commitValues, type LmsValues } from '../domain/lms/commit-values.ts'
+import { profileProgress } from '../domain/mastery/progress.ts'
+import { WrongExpectedRevisionError } from '../store/event-store.ts'
+import { AppError } from '../errors.ts'
+import type { AppContext } from './context.ts'
+import { isLaunchKey, readLearnerToken } from './credentials.ts'
+import { getLearner, openSession } from './learners.ts'
+import { handleCommand } from './handle-command.ts'
+import { provisionLmsUser, resolveLmsUser } from './lms-links.ts'
+import { currentStates, profileConceptGoals } from './mastery-view.ts'
+
+export interface LaunchInput {
+  packageId: string
+  revision: number
+  launchKey: string
+  standard: 'scorm12' | 'scorm2004'
+  lmsUserId: string
+  lmsUserName?: string
+  lmsState?: { completionStatus?: string, successStatus?: string }
+}
+
+const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
+
+/** Checks a launch and opens the session. Every refusal is a message a learner can act on. */
+export async function launch (ctx: AppContext, input: LaunchInput) {
+  const pkg = await ctx.runner.get<PackageDoc>('packages', `package:${input.packageId}`)
+  if (pkg === undefined) throw new AppError('MS_ERR_NOT_FOUND', 'This course package is not known to the service. Ask your administrator to upload a current package.')
+  if (input.revision > pkg.revision || !isLaunchKey(ctx.tokenSecret, pkg.packageId, input.revision, input.launchKey)) {
+    throw new AppError('MS_ERR_LAUNCH_KEY_INVALID', 'This course package could not be verified. Ask your administrator to download the package again and re-upload it to the LMS.')
+  }
+  if (pkg.status === 'retired') throw new AppError('MS_ERR_PACKAGE_RETIRED', 'This course has been retired by your administrator and can no longer be launched.')
+  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${pkg.accountId}`)
+  if (account === undefined || account.plan === 'starter') throw new AppError('MS_ERR_PLAN_REQUIRED', 'This course is not available on your organisation\'s current plan. Please contact your administrator.')
+  const profile = await ctx.runner.get<ProfileDoc>('catalog', `profile:${pkg.profileId}`)
+  if (profile === undefined) throw new AppError('MS_ERR_NOT_FOUND', 'The training behind this course no longer exists. Please contact your administrator.')
+  if (!profile.lmsIntegration) throw new AppError('MS_ERR_LMS_INTEGRATION_OFF', 'This course is currently turned off by your administrator. Please try again later, or contact them.')
+
+  const lmsUserId = input.lmsUserId.trim()
+  let learnerId = await resolveLmsUser(ctx, account.accountId, lmsUserId)
+  if (learnerId === undefined) {
+    if (account.settings.unknownLmsUsers !== 'provision') {
+      throw new AppError('MS_ERR_LMS_USER_NOT_LINKED', `Your LMS account (user id "${lmsUserId}") is not linked to a learner yet. Please ask your administrator to link it, then launch the course again.`)
+    }
+    learnerId = await provisionLmsUser(ctx, account.accountId, lmsUserId, input.lmsUserName)
+  }
+  await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['learners'] })
+  let learner = await getLearner(ctx, account.accountId, learnerId)
+
+  // Launching a profile the learner is not assigned assigns it, and says why (R12).
+  if (learner.assigned[profile.profileId] === undefined) {
+    const assigned = await handleCommand(ctx, `learner-${learnerId}`, learnerDecider, {
+      type: 'AssignProfile',
+      data: { profileId: profile.profileId, reason: `launched from an LMS (package ${pkg.packageId})` },
+      metadata: { now: ctx.now(), accountId: account.accountId, actor: { kind: 'system', id: 'lms-launch' } }
+    })
+    await ctx.runner.waitFor(assigned.position, { projections: ['learners'] })
+    learner = await getLearner(ctx, account.accountId, learnerId)
+  }
+
+  const sessionId = ctx.newId('lms')
+  const registration = `${pkg.packageId}:${lmsUserId}`
+  const lmsReported = input.lmsState === undefined ? undefined : defined(input.lmsState)
+  const launched: DataOf<'LmsSessionLaunched'> = {
+    sessionId, accountId: account.accountId, packageId: pkg.packageId, packageRevision: input.revision, profileId: profile.profileId,
+    format: pkg.format, lmsUserId, learnerId, registration, ...(lmsReported === undefined ? {} : { lmsReported })
+  }
+  const result = await ctx.store.append(streamOf(sessionId), [{
+    id: randomUUID(), type: 'LmsSessionLaunched', data: launched, metadata: { accountId: account.accountId, actor: { kind: 'system', id: 'lms-launch' } }
+  }], { expectedRevision: 'no-stream' })
+  const session = await openSession(ctx, learner, { kind: 'system', id: 'lms-launch' }, { sid: sessionId, pid: profile.profileId })
+  const values = await deriveValues(ctx, launched, ctx.now(), ctx.now())
+  const fragment = new URLSearchParams({ token: session.token, session: sessionId, profile: profile.profileId, mode: 'lms' })
+  return {
+    sessionId,
+    token: session.token,
+    playerUrl: `${ctx.publicUrl}/player/#${fragment.toString()}`,
+    title: pkg.title,
+    values,
+    position: result.position
+  }
+}
+
+/** The values a commit would send now (the launcher keeps them for an unexpected unload). */
+export async function currentValues (ctx: AppContext, sessionId: string, token: string): Promise<LmsValues> {
+  const { launched, launchedAt, committed } = await sessionFor(ctx, sessionId, token)
+  if (committed !== undefined) return committed
+  return deriveValues(ctx, launched, launchedAt, ctx.now())
+}
+
+/**
+ * Commit on exit. Idempotent: a retried exit, a beacon after the Exit button, or two
+ * racing exits all get the values of the one commit that was recorded.
+ */
+export async function exit (ctx: AppContext, sessionId: string, token: string, how: 'exit' | 'unload' | 'terminate'): Promise<{ values: LmsValues, committed: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const { launched, launchedAt, committed, revision } = await sessionFor(ctx, sessionId, token)
+    if (committed !== undefined) return { values: committed, committed: true }
+    const now = ctx.now()
+    const values = await deriveValues(ctx, launched, launchedAt, now)
+    const metadata = { accountId: launched.accountId, actor: { kind: 'learner', id: launched.learnerId } }
+    try {
+      await ctx.store.append(streamOf(sessionId), [
+        { id: randomUUID(), type: 'LmsSessionExited', data: { how, sessionMs: values.sessionMs }, metadata },
+        {
+          id: randomUUID(),
+          type: 'LmsProgressCommitted',
+          data: {
+            sessionId, registration: launched.registration, packageId: launched.packageId, profileId: launched.profileId,
+            learnerId: launched.learnerId, lmsUserId: launched.lmsUserId, format: launched.format, values, mastered: values.successStatus === 'passed'
+          },
+          metadata
+        }
+      ], { expectedRevision: revision })
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError && attempt < 5) continue
+      throw error
+    }
+    // The learner's session ends with the LMS session: the token no longer works.
+    const signOut = await handleCommand(ctx, `learner-${launched.learnerId}`, learnerDecider, {
+      type: 'SignOut', data: { sessionId: tokenSession(ctx, token) }, metadata: { now, accountId: launched.accountId, actor: { kind: 'system', id: 'lms-exit' } }
+    })
+    await ctx.runner.waitFor(signOut.position, { projections: ['learners', 'lms-adapter'] })
+    return { values, committed: true }
+  }
+}
+
+async function sessionFor (ctx: AppContext, sessionId: string, token: string) {
+  const claims = readLearnerToken(token, ctx.tokenSecret)
+  if (claims?.lms?.sid !== sessionId) throw new AppError('MS_ERR_UNAUTHENTICATED', 'This LMS session token is not valid for this session.')
+  const events = await ctx.store.readStream(streamOf(sessionId))
+  const first = events[0]
+  if (first === undefined || first.type !== 'LmsSessionLaunched') throw new AppError('MS_ERR_NOT_FOUND', 'No such LMS session.')
+  const launched = first.data as DataOf<'LmsSessionLaunched'>
+  const commit = events.find(e => e.type === 'LmsProgressCommitted')?.data as DataOf<'LmsProgressCommitted'> | undefined
+  const last = events[events.length - 1] ?? first
+  return { launched, launchedAt: first.recordedAt, committed: commit?.values, revision: last.revision }
+}
+
+function tokenSession (ctx: AppContext, token: string): string {
+  return readLearnerToken(token, ctx.tokenSecret)?.sid ?? ''
+}
+
+async function deriveValues (ctx: AppContext, launched: DataOf<'LmsSessionLaunched'>, launchedAt: number, now: number): Promise<LmsValues> {
+  // Answers of this very session must count: read the mastery projection at the log head.
+  await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['mastery', 'catalog', 'lms-adapter'] })
+  const profile = await ctx.runner.get<ProfileDoc>('catalog', `profile:${launched.profileId}`)
+  const goals = profile === undefined ? [] : await profileConceptGoals(ctx, profile)
+  const progress = profileProgress(goals, await currentStates(ctx, launched.learnerId, now), now)
+  const registration = await ctx.runner.get<RegistrationDoc>('lms-adapter', `registration:${launched.registration}`)
+  const reportedPassed = launched.lmsReported?.successStatus === 'passed'
+  return commitValues({
+    progress: progress.progress,
+    mastered: progress.mastered,
+    previouslyPassed: (registration?.passed ?? false) || reportedPassed,
+    sessionMs: now - launchedAt,
+    previousLmsMs: registration?.totalLmsMs ?? 0
+  })
+}
+
+function defined<T extends Record<string, unknown>> (value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T
+}
