@@ -247,6 +247,27 @@ t.test('browser: LMS mode posts nothing to a parent whose origin differs from pa
   t.same(await page.evaluate(() => window.messages), [], 'targetOrigin is parentOrigin, never *')
 })
 
+t.test('browser: a profile with nothing to practise yet gets a friendly message', async t => {
+  const empty = await live.api('POST', '/v1/profiles', { token: admin, body: { name: 'Coming Soon' } })
+  const email = 'bo@example.com'
+  const password = 'bo password 123'
+  const learner = await live.api('POST', '/v1/learners', { token: admin, body: { name: 'Bo', email, password } })
+  await live.api('PUT', `/v1/profiles/${empty.body.id}/assignments/${learner.body.id}`, { token: admin, body: {} })
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  await page.goto(`${live.origin}/player/`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await heading(page, 'Your Mastery Profiles')
+  await page.getByRole('button', { name: 'Practise Coming Soon' }).click()
+  await heading(page, 'Nothing to practise yet')
+  await screenshot(page, 'direct-12-nothing-to-practise')
+  await page.getByRole('button', { name: 'Back to home' }).click()
+  await heading(page, 'Your Mastery Profiles')
+})
+
 // ------------------------------------------------------------------ helpers
 
 async function heading (ui: Ui, name: string): Promise<Locator> {
