@@ -79,7 +79,7 @@ export const LmsUserLinked = event('LmsUserLinked', Type.Object({
   accountId: Id, lmsUserId: Type.String({ minLength: 1, maxLength: 255 }), learnerId: Id,
   source: Type.Union([Type.Literal('admin'), Type.Literal('import'), Type.Literal('provisioned')])
 }))
-export const LmsUserUnlinked = event('LmsUserUnlinked', Type.Object({ learnerId: Id }))
+export const LmsUserUnlinked = event('LmsUserUnlinked', Type.Object({ learnerId: Id, lmsUserId: Type.String({ minLength: 1, maxLength: 255 }) }))
 
 // lms-session-{sessionId}: one launch from an LMS, its exit and what the LMS was sent
 const LmsValues = Type.Object({

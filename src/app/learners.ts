@@ -32,7 +32,7 @@ async function run<T extends LearnerCommand['type']> (ctx: AppContext, accountId
   return result.position
 }
 
-const emailStream = (accountId: string, email: string): string => `learner-email-${accountId}-${sha256(email.trim().toLowerCase()).slice(0, 40)}`
+export const emailStream = (accountId: string, email: string): string => `learner-email-${accountId}-${sha256(email.trim().toLowerCase()).slice(0, 40)}`
 
 export async function getLearner (ctx: AppContext, accountId: string, learnerId: string): Promise<LearnerDoc> {
   const doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${learnerId}`)

@@ -33,6 +33,8 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit: 1024 * 1024,
+    // LMS user ids (up to 255 characters) travel percent-encoded in paths.
+    routerOptions: { maxParamLength: 3072 },
     // Clients send a request id to trace a request through our logs.
     requestIdHeader: 'x-request-id',
     genReqId: () => ctx.newId('req')

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { harness, buildProfile, newLearner } from '../helpers/harness.ts'
 import type { Harness } from '../helpers/harness.ts'
+import { tokenSecret } from '../helpers/harness.ts'
+import { launchKeyFor } from '../../src/app/credentials.ts'
 
 const day = 24 * 3600_000
 
@@ -31,6 +33,13 @@ t.test('rebuilding every projection from zero gives identical state', async t =>
   await h.request('DELETE', `/v1/concepts/${concepts[1]?.conceptId}`, { token: adminKey })
   await h.request('PUT', `/v1/profiles/${profileId}/modules/${moduleId}`, { token: adminKey, body: { goal: 2 } })
   await h.request('PUT', `/v1/profiles/${profileId}/lms-integration`, { token: adminKey, body: { enabled: true } })
+  // The LMS side too: a link, a package, a launched and committed LMS session.
+  await h.request('POST', `/v1/learners/${learners[0]?.learnerId}/lms-links`, { token: adminKey, body: { lmsUserId: 'stu-replay' } })
+  const pkg = await h.request('POST', `/v1/profiles/${profileId}/packages`, { token: adminKey, body: { title: 'Replay', format: 'scorm12' } })
+  await h.service.packageBuilder.waitFor(await h.service.ctx.store.headPosition())
+  const launched = await h.request('POST', '/v1/lms/launch', { body: { packageId: pkg.body.packageId, revision: 1, launchKey: launchKeyFor(tokenSecret, pkg.body.packageId, 1), standard: 'scorm12', lmsUserId: 'stu-replay' } })
+  h.clock.now += 60_000
+  t.equal((await h.request('POST', `/v1/lms/sessions/${launched.body.sessionId}/exit`, { token: launched.body.token, body: { how: 'exit' } })).status, 200)
   await h.service.ctx.runner.waitFor(await h.service.ctx.store.headPosition())
 
   for (const projection of h.service.ctx.runner.projections) {
