@@ -11,6 +11,8 @@ export interface ProjectionRunnerOptions {
   readonly cacheSize?: number
   /** Pause before retrying a projection whose batch failed. */
   readonly retryDelayMs?: number
+  /** While catching up, commit at the latest after this many events, changed documents or milliseconds. */
+  readonly catchUpLimits?: { events: number, documents: number, ms: number }
 }
 
 interface Running {
@@ -20,6 +22,25 @@ interface Running {
   abort: AbortController
   loop: Promise<void> | undefined
   failure: Error | undefined
+}
+
+/** Changes evolved but not yet committed, and how far they reach. */
+class Pending {
+  changes = new Map<string, unknown>()
+  events = 0
+  last: RecordedEvent | undefined
+  private since = Date.now()
+
+  isFull (limits: { events: number, documents: number, ms: number }): boolean {
+    return this.events >= limits.events || this.changes.size >= limits.documents || Date.now() - this.since >= limits.ms
+  }
+
+  clear (): void {
+    this.changes = new Map()
+    this.events = 0
+    this.last = undefined
+    this.since = Date.now()
+  }
 }
 
 export class ReadTimeoutError extends Error {
@@ -39,6 +60,7 @@ export class ProjectionRunner {
   private readonly progressed = new Signal()
   private readonly batchSize: number
   private readonly retryDelayMs: number
+  private readonly limits: { events: number, documents: number, ms: number }
 
   constructor (
     private readonly store: EventStore,
@@ -49,6 +71,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 2000
     this.retryDelayMs = options.retryDelayMs ?? 1000
+    this.limits = options.catchUpLimits ?? { events: 200_000, documents: 20_000, ms: 2000 }
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
@@ -138,10 +161,12 @@ export class ProjectionRunner {
   }
 
   private async catchUp (running: Running, head: number): Promise<void> {
-    while (running.position < head) {
-      const batch = await this.store.readAll({ after: running.position, maxCount: this.batchSize })
+    const pending = new Pending()
+    while (running.position < head || pending.events > 0) {
+      const batch = await this.store.readAll({ after: pending.last?.position ?? running.position, maxCount: this.batchSize })
+      await this.evolveInto(running, batch, pending)
+      if (batch.length < this.batchSize || pending.isFull(this.limits)) await this.commit(running, pending)
       if (batch.length === 0) break
-      await this.apply(running, batch)
     }
   }
 
@@ -166,10 +191,15 @@ export class ProjectionRunner {
 
   private async loop (running: Running, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      // Far behind (a rebuild, a restart after downtime), batches come full: their changes
+      // accumulate and commit together, so a document touched by many events is written
+      // once. Caught up, every batch commits at once.
+      const pending = new Pending()
       try {
         for await (const batch of this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal })) {
           if (signal.aborted) break
-          await this.apply(running, batch)
+          await this.evolveInto(running, batch, pending)
+          if (batch.length < this.batchSize || pending.isFull(this.limits) || await this.caughtUp(pending)) await this.commit(running, pending)
         }
         return
       } catch (error) {
@@ -181,9 +211,9 @@ export class ProjectionRunner {
     }
   }
 
-  private async apply (running: Running, batch: readonly RecordedEvent[]): Promise<void> {
+  private async evolveInto (running: Running, batch: readonly RecordedEvent[], pending: Pending): Promise<void> {
     const { definition, cache } = running
-    const changes = new Map<string, unknown>()
+    const changes = pending.changes
     for (const event of batch) {
       if (!definition.eventTypes.has(event.type)) continue
       for (const key of definition.keys(event)) {
@@ -197,11 +227,27 @@ export class ProjectionRunner {
       }
     }
     const last = batch[batch.length - 1]
+    if (last !== undefined) {
+      pending.last = last
+      pending.events += batch.length
+    }
+  }
+
+  /** A full batch that ended exactly at the head: no shorter batch will follow to commit it. */
+  private async caughtUp (pending: Pending): Promise<boolean> {
+    return pending.last !== undefined && pending.last.position >= await this.store.headPosition()
+  }
+
+  /** Documents and checkpoint in one transaction; only then are they visible to reads. */
+  private async commit (running: Running, pending: Pending): Promise<void> {
+    const last = pending.last
     if (last === undefined) return
-    await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, changes)
-    for (const [key, doc] of changes) cache.set(key, doc)
+    const { definition, cache } = running
+    await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, pending.changes)
+    for (const [key, doc] of pending.changes) cache.set(key, doc)
     running.position = last.position
     running.failure = undefined
+    pending.clear()
     this.progressed.notify()
   }
 

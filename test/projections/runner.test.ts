@@ -109,3 +109,24 @@ t.test('a new projection version rebuilds from zero; rebuild() gives the same do
   await runner.stop()
   await s.close()
 })
+
+t.test('catching up far behind commits in large steps; caught up, every batch commits at once', async t => {
+  const { store, readModels, close } = open(t.testdir())
+  const last = await ticks(store, 4, 50)
+  let commits = 0
+  const counting = Object.assign(Object.create(Object.getPrototypeOf(readModels)), readModels, {
+    commit: async (...args: Parameters<typeof readModels.commit>) => { commits++; return readModels.commit(...args) }
+  }) as typeof readModels
+  const runner = new ProjectionRunner(store, counting, [counter()], silent, { batchSize: 10, catchUpLimits: { events: 100, documents: 1000, ms: 60_000 } })
+  await runner.start()
+  await runner.waitFor(last)
+  t.ok(commits <= 3, `200 events in batches of 10 committed ${commits} times`)
+  t.same(await runner.get('counter', 'count:s-3'), { n: 50 })
+  const before = commits
+  const next = (await store.append('s-0', [{ id: 'live-1', type: 'Tick', data: {} }])).position
+  await runner.waitFor(next)
+  t.equal(commits, before + 1, 'a live event is committed by itself, at once')
+  t.same(await runner.get('counter', 'count:s-0'), { n: 51 })
+  await runner.stop()
+  await close()
+})

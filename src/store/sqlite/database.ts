@@ -47,7 +47,18 @@ const migrations: readonly string[] = [
      checksum   TEXT    NOT NULL,
      bytes      BLOB    NOT NULL,
      PRIMARY KEY (package_id, revision)
-   );`
+   );`,
+  // Read-model documents run to kilobytes (a learner's mastery ledger): SQLite keeps
+  // such rows better in a rowid table than in a WITHOUT ROWID one.
+  `CREATE TABLE projection_docs_v2 (
+     projection TEXT NOT NULL,
+     key        TEXT NOT NULL,
+     doc        TEXT NOT NULL,
+     UNIQUE (projection, key)
+   );
+   INSERT INTO projection_docs_v2 (projection, key, doc) SELECT projection, key, doc FROM projection_docs;
+   DROP TABLE projection_docs;
+   ALTER TABLE projection_docs_v2 RENAME TO projection_docs;`
 ]
 
 export function openSqlite (options: OpenSqliteOptions): SqliteDatabase {

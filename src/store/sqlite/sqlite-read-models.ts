@@ -45,13 +45,22 @@ export class SqliteReadModels implements ReadModelStore {
   }
 
   async commit (projection: string, checkpoint: Checkpoint, changes: ReadonlyMap<string, unknown>): Promise<void> {
-    this.db.transaction(() => {
-      for (const [key, doc] of changes) {
-        if (doc === undefined) this.sql.remove.run(projection, key)
-        else this.sql.upsert.run(projection, key, JSON.stringify(doc))
-      }
-      this.sql.setCheckpoint.run(projection, checkpoint.position, checkpoint.version, this.now())
-    }).immediate()
+    // Read models can be rebuilt from the log, so their commits need not wait for the
+    // disk: in WAL mode the next event append's fsync makes them durable too. Both run
+    // synchronously on this one connection, so no append commits under NORMAL.
+    const synchronous = this.db.pragma('synchronous', { simple: true }) as number
+    if (synchronous > 1) this.db.pragma('synchronous = NORMAL')
+    try {
+      this.db.transaction(() => {
+        for (const [key, doc] of changes) {
+          if (doc === undefined) this.sql.remove.run(projection, key)
+          else this.sql.upsert.run(projection, key, JSON.stringify(doc))
+        }
+        this.sql.setCheckpoint.run(projection, checkpoint.position, checkpoint.version, this.now())
+      }).immediate()
+    } finally {
+      if (synchronous > 1) this.db.pragma(`synchronous = ${synchronous}`)
+    }
   }
 
   async reset (projection: string, version: number): Promise<void> {
