@@ -361,6 +361,25 @@ var masterySyncLauncher = (function () {
       lms.finish()
     }
 
+    /**
+     * Finishes a launch that could not start. No status, score or progress is written; only
+     * what keeps the LMS from misreading the visit: the attempt is suspended (a SCORM 2004
+     * Terminate with an empty cmi.exit would end it and lose what the LMS showed), and a
+     * SCORM 1.2 course never attempted is marked incomplete (1.2 LMSs otherwise mark a course
+     * that set no status "completed" on LMSFinish).
+     */
+    function finishRefused () {
+      if (finished || lms === null) return
+      finished = true
+      if (standard === 'scorm12') {
+        if (lms.getValue('cmi.core.lesson_status') === 'not attempted') lms.setValue('cmi.core.lesson_status', 'incomplete')
+        lms.setValue('cmi.core.exit', 'suspend')
+      } else {
+        lms.setValue('cmi.exit', 'suspend')
+      }
+      lms.finish()
+    }
+
     /** The last values the service sent, with the session time as of now. */
     function valuesNow () {
       return Object.assign({}, lastValues, { sessionMs: Math.max(0, env.now() - launchedAt) })
@@ -398,7 +417,7 @@ var masterySyncLauncher = (function () {
       var learner = learnerFromLms(standard, lms.getValue)
       if (learner.id === '') {
         show('error', text.cannotStart, [text.noLearner])
-        finish(null)
+        finishRefused()
         return
       }
       lmsState = lmsStateFromLms(standard, lms.getValue)
@@ -414,7 +433,7 @@ var masterySyncLauncher = (function () {
       } catch (e) {
         if (finished) return
         show('unreachable', text.unreachable, [text.unreachableHelp])
-        finish(null)
+        finishRefused()
         return
       }
       var body = null
@@ -433,13 +452,13 @@ var masterySyncLauncher = (function () {
       }
       if (!response.ok) {
         show('error', text.cannotStart, [errorMessage(body, response.status)])
-        finish(null)
+        finishRefused()
         return
       }
       var playerUrl = isLaunchReply(body) ? resolvePlayerUrl(body.playerUrl, config.serviceUrl) : null
       if (playerUrl === null) {
         show('error', text.cannotStart, [text.badReply])
-        finish(null)
+        finishRefused()
         return
       }
       session = { sessionId: body.sessionId, token: body.token }
@@ -482,7 +501,7 @@ var masterySyncLauncher = (function () {
     function leave () {
       if (finished || lms === null) return
       if (session === null) {
-        finish(null)
+        finishRefused()
         return
       }
       sendExitBeacon()
