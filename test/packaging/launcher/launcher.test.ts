@@ -357,11 +357,11 @@ for (const standard of ['scorm12', 'scorm2004'] as const) {
   })
 }
 
-t.test('the service refuses the launch: its message is shown, nothing is written to the LMS', async (t) => {
+t.test('the service refuses the launch: its message is shown, no status, score or progress is written', async (t) => {
   const s = setup('scorm2004', { replies: [{ status: 403, body: { error: { code: 'MS_ERR_LMS_INTEGRATION_OFF', message: 'LMS integration is turned off for this course. Ask your administrator.' } } }] })
   await s.launcher.start()
   t.same(s.pages.at(-1), { heading: 'This course can\'t start right now', paragraphs: ['LMS integration is turned off for this course. Ask your administrator.'] })
-  t.equal(s.lms!.of('set').length, 0, 'no SetValue')
+  t.same(s.lms!.of('set'), [['set', 'cmi.exit', 'suspend']], 'only the attempt is suspended, so the LMS keeps it')
   t.equal(s.lms!.of('commit').length, 0, 'no Commit')
   t.equal(s.lms!.of('finish').length, 1, 'Terminate')
   t.equal(s.players.length, 0, 'no player')
@@ -373,14 +373,23 @@ t.test('an error reply without a message gets a readable one', async (t) => {
   const s = setup('scorm12', { replies: [{ status: 502 }] })
   await s.launcher.start()
   t.same(s.pages.at(-1), { heading: 'This course can\'t start right now', paragraphs: ['The course service answered with an error (HTTP 502). Please try again later.'] })
-  t.same(s.lms!.calls.map((call) => call[0]).filter((kind) => kind !== 'get'), ['initialize', 'finish'])
+  t.same(s.lms!.calls.map((call) => call[0]).filter((kind) => kind !== 'get'), ['initialize', 'set', 'finish'])
+  t.same(s.lms!.of('set'), [['set', 'cmi.core.exit', 'suspend']])
+})
+
+t.test('a refused SCORM 1.2 launch of a course never attempted marks it incomplete, so the LMS does not complete it on LMSFinish', async (t) => {
+  const s = setup('scorm12', { lms: fakeApi('scorm12', { ...learner12, 'cmi.core.lesson_status': 'not attempted' }), replies: [{ status: 403, body: { error: { code: 'MS_ERR_LMS_USER_NOT_LINKED', message: 'Not linked.' } } }] })
+  await s.launcher.start()
+  t.same(s.lms!.of('set'), [['set', 'cmi.core.lesson_status', 'incomplete'], ['set', 'cmi.core.exit', 'suspend']])
+  t.equal(s.lms!.of('commit').length, 0)
 })
 
 t.test('the service cannot be reached', async (t) => {
   const s = setup('scorm12', { replies: [{ status: 0, throws: true }] })
   await s.launcher.start()
   t.same(s.pages.at(-1), { heading: 'The course service can\'t be reached', paragraphs: ['Please check your internet connection and try again later.'] })
-  t.equal(s.lms!.of('set').length + s.lms!.of('commit').length, 0, 'nothing written')
+  t.same(s.lms!.of('set'), [['set', 'cmi.core.exit', 'suspend']], 'nothing but the suspended attempt')
+  t.equal(s.lms!.of('commit').length, 0, 'no Commit')
   t.equal(s.lms!.of('finish').length, 1, 'LMSFinish')
   t.equal(s.launcher.status().phase, 'unreachable')
 })
@@ -491,7 +500,7 @@ t.test('the window closes while the launch request is pending', async (t) => {
   const starting = l.start()
   await new Promise((resolve) => setImmediate(resolve))
   l.leave()
-  t.same(s.lms!.calls.map((call) => call[0]).filter((kind) => kind !== 'get'), ['initialize', 'finish'], 'finished without writing anything')
+  t.same(s.lms!.calls.map((call) => call[0]).filter((kind) => kind !== 'get'), ['initialize', 'set', 'finish'], 'finished, writing only the suspended attempt')
   answer({ ok: true, status: 201, json: async () => launched })
   await starting
   t.equal(s.players.length, 0, 'no player in a closed window')
