@@ -25,12 +25,12 @@ export async function createAccount (ctx: AppContext, input: { name: string, pla
 
 export async function authenticateAdmin (ctx: AppContext, key: string): Promise<AdminPrincipal> {
   const parsed = parseAdminKey(key)
-  const invalid = new AppError('MS_ERR_UNAUTHENTICATED', 'This admin key is not valid: check it, or ask your operator for a new one.')
-  if (parsed === undefined) throw invalid
+  const invalid = (): AppError => new AppError('MS_ERR_UNAUTHENTICATED', 'This admin key is not valid: check it, or ask your operator for a new one.')
+  if (parsed === undefined) throw invalid()
   const record = await ctx.runner.get<AdminKeyDoc>('accounts', `key:${parsed.keyId}`)
-  if (record === undefined || record.revoked || !sameHash(record.keyHash, sha256(key))) throw invalid
+  if (record === undefined || record.revoked || !sameHash(record.keyHash, sha256(key))) throw invalid()
   const account = await ctx.runner.get<AccountDoc>('accounts', `account:${record.accountId}`)
-  if (account === undefined) throw invalid
+  if (account === undefined) throw invalid()
   return { kind: 'admin', accountId: account.accountId, keyId: parsed.keyId, plan: account.plan }
 }
 

@@ -121,15 +121,15 @@ async function findLearnerByEmail (ctx: AppContext, email: string, accountId?: s
 }
 
 export async function authenticateLearner (ctx: AppContext, token: string): Promise<LearnerPrincipal> {
-  const invalid = new AppError('MS_ERR_UNAUTHENTICATED', 'Your session is not valid or has ended: sign in again.')
+  const invalid = (): AppError => new AppError('MS_ERR_UNAUTHENTICATED', 'Your session is not valid or has ended: sign in again.')
   const claims = readLearnerToken(token, ctx.tokenSecret)
-  if (claims === undefined || claims.exp * 1000 <= ctx.now()) throw invalid
+  if (claims === undefined || claims.exp * 1000 <= ctx.now()) throw invalid()
   const doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
   const expiry = doc?.sessions[claims.sid]
   if (doc !== undefined && expiry === undefined && claims.lms !== undefined) {
     throw new AppError('MS_ERR_LMS_SESSION_ENDED', 'This LMS session has ended; launch the course from your LMS again.')
   }
-  if (doc === undefined || expiry === undefined || expiry <= ctx.now() || doc.passwordVersion !== claims.pwv) throw invalid
+  if (doc === undefined || expiry === undefined || expiry <= ctx.now() || doc.passwordVersion !== claims.pwv) throw invalid()
   return {
     kind: 'learner',
     learnerId: claims.lid,

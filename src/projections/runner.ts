@@ -11,6 +11,8 @@ export interface ProjectionRunnerOptions {
   readonly cacheSize?: number
   /** Pause before retrying a projection whose batch failed. */
   readonly retryDelayMs?: number
+  /** Once caught up, how long to let new appends gather before reading them (see SubscribeOptions). */
+  readonly lingerMs?: number
   /** While catching up, commit at the latest after this many events, changed documents or milliseconds. */
   readonly catchUpLimits?: { events: number, documents: number, ms: number }
 }
@@ -22,7 +24,10 @@ interface Running {
   abort: AbortController
   loop: Promise<void> | undefined
   failure: Error | undefined
+  checkpointSavedAt: number
 }
+
+const checkpointEveryMs = 1000
 
 /** Changes evolved but not yet committed, and how far they reach. */
 class Pending {
@@ -61,6 +66,7 @@ export class ProjectionRunner {
   private readonly batchSize: number
   private readonly retryDelayMs: number
   private readonly limits: { events: number, documents: number, ms: number }
+  private readonly lingerMs: number
 
   constructor (
     private readonly store: EventStore,
@@ -72,6 +78,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 2000
     this.retryDelayMs = options.retryDelayMs ?? 1000
     this.limits = options.catchUpLimits ?? { events: 200_000, documents: 20_000, ms: 2000 }
+    this.lingerMs = options.lingerMs ?? 3
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
@@ -79,7 +86,8 @@ export class ProjectionRunner {
         position: 0,
         abort: new AbortController(),
         loop: undefined,
-        failure: undefined
+        failure: undefined,
+        checkpointSavedAt: 0
       })
     }
   }
@@ -196,7 +204,7 @@ export class ProjectionRunner {
       // once. Caught up, every batch commits at once.
       const pending = new Pending()
       try {
-        for await (const batch of this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal })) {
+        for await (const batch of this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal, lingerMs: this.lingerMs })) {
           if (signal.aborted) break
           await this.evolveInto(running, batch, pending)
           if (batch.length < this.batchSize || pending.isFull(this.limits) || await this.caughtUp(pending)) await this.commit(running, pending)
@@ -243,7 +251,14 @@ export class ProjectionRunner {
     const last = pending.last
     if (last === undefined) return
     const { definition, cache } = running
-    await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, pending.changes)
+    // A batch of events this projection ignores changes no document: move on in memory and
+    // store the checkpoint now and then. After a crash those events are read again and
+    // ignored again, which changes nothing.
+    const lazy = pending.changes.size === 0 && Date.now() - running.checkpointSavedAt < checkpointEveryMs
+    if (!lazy) {
+      await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, pending.changes)
+      running.checkpointSavedAt = Date.now()
+    }
     for (const [key, doc] of pending.changes) cache.set(key, doc)
     running.position = last.position
     running.failure = undefined

@@ -50,6 +50,11 @@ export interface ReadAllOptions {
 
 export interface SubscribeOptions extends ReadAllOptions {
   readonly signal?: AbortSignal
+  /**
+   * After catching up and being woken by a new append, wait this long before reading, so
+   * that under load one read gathers many appends (fewer, larger batches downstream).
+   */
+  readonly lingerMs?: number
 }
 
 export interface EventStore {

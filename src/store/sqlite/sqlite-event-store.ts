@@ -190,6 +190,9 @@ export class SqliteEventStore implements EventStore {
       }
       // Caught up: wait for an append here, or poll for appends by other processes.
       await this.appended.wait(this.pollIntervalMs, signal)
+      if (options.lingerMs !== undefined && options.lingerMs > 0 && !this.closed) {
+        await new Promise(resolve => setTimeout(resolve, options.lingerMs))
+      }
     }
   }
 
