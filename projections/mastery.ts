@@ -3,7 +3,8 @@
 //   mastery:{learnerId} -> MasteryLedger
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DataOf } from '../schemas/events.ts'
-import { emptyLedger, recordAnswer, type MasteryLedger } from '../src/domain/mastery/ledger.ts'
+import { emptyLedger, recordAnswer, recordAnswers, type MasteryLedger } from '../src/domain/mastery/ledger.ts'
+import type { RecordedEvent } from '../src/store/event-store.ts'
 
 export const masteryProjection: ProjectionDefinition<MasteryLedger> = {
   name: 'mastery',
@@ -13,12 +14,15 @@ export const masteryProjection: ProjectionDefinition<MasteryLedger> = {
     return [`mastery:${(event.data as DataOf<'ActivityAnswered'>).learnerId}`]
   },
   evolve (ledger, event) {
-    const answer = event.data as DataOf<'ActivityAnswered'>
-    return recordAnswer(ledger ?? emptyLedger, {
-      conceptId: answer.conceptId,
-      occurredAt: Date.parse(answer.occurredAt),
-      correct: answer.correct,
-      responseMs: answer.responseMs
-    }, event.recordedAt)
+    return recordAnswer(ledger ?? emptyLedger, answerOf(event), event.recordedAt)
+  },
+  // A learner answering a lot gets one ledger update per batch, not one per answer.
+  evolveAll (ledger, events) {
+    return recordAnswers(ledger ?? emptyLedger, events.map(event => ({ answer: answerOf(event), recordedAt: event.recordedAt })))
   }
+}
+
+function answerOf (event: RecordedEvent) {
+  const answer = event.data as DataOf<'ActivityAnswered'>
+  return { conceptId: answer.conceptId, occurredAt: Date.parse(answer.occurredAt), correct: answer.correct, responseMs: answer.responseMs }
 }

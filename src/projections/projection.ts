@@ -14,6 +14,11 @@ export interface ProjectionDefinition<Doc = unknown> {
   keys (event: RecordedEvent): readonly string[]
   /** The document after the event; undefined deletes it. */
   evolve (doc: Doc | undefined, event: RecordedEvent, key: string): Doc | undefined
+  /**
+   * Optional: the document after several events of one batch (in log order), when that is
+   * cheaper than one `evolve` each. It must equal folding them through `evolve`.
+   */
+  evolveAll? (doc: Doc | undefined, events: readonly RecordedEvent[], key: string): Doc | undefined
 }
 
 export interface Checkpoint {

@@ -220,18 +220,24 @@ export class ProjectionRunner {
   }
 
   private async evolveInto (running: Running, batch: readonly RecordedEvent[], pending: Pending): Promise<void> {
-    const { definition, cache } = running
+    const { definition } = running
     const changes = pending.changes
-    for (const event of batch) {
-      if (!definition.eventTypes.has(event.type)) continue
-      for (const key of definition.keys(event)) {
-        let doc: unknown
-        if (changes.has(key)) doc = changes.get(key)
-        else {
-          const cached = cache.get(key)
-          doc = cached !== undefined ? cached.doc : await this.readModels.get(definition.name, key)
+    if (definition.evolveAll !== undefined) {
+      // Keys are independent: group the batch by document, then evolve each once.
+      const byKey = new Map<string, RecordedEvent[]>()
+      for (const event of batch) {
+        if (!definition.eventTypes.has(event.type)) continue
+        for (const key of definition.keys(event)) {
+          const list = byKey.get(key)
+          if (list === undefined) byKey.set(key, [event])
+          else list.push(event)
         }
-        changes.set(key, definition.evolve(doc, event, key))
+      }
+      for (const [key, events] of byKey) changes.set(key, definition.evolveAll(await this.current(running, changes, key), events, key))
+    } else {
+      for (const event of batch) {
+        if (!definition.eventTypes.has(event.type)) continue
+        for (const key of definition.keys(event)) changes.set(key, definition.evolve(await this.current(running, changes, key), event, key))
       }
     }
     const last = batch[batch.length - 1]
@@ -239,6 +245,13 @@ export class ProjectionRunner {
       pending.last = last
       pending.events += batch.length
     }
+  }
+
+  /** The newest version of a document: uncommitted, cached, or stored. */
+  private async current (running: Running, changes: ReadonlyMap<string, unknown>, key: string): Promise<unknown> {
+    if (changes.has(key)) return changes.get(key)
+    const cached = running.cache.get(key)
+    return cached !== undefined ? cached.doc : this.readModels.get(running.definition.name, key)
   }
 
   /** A full batch that ended exactly at the head: no shorter batch will follow to commit it. */

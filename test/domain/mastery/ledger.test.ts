@@ -177,3 +177,26 @@ t.test('PROPERTY the ledger keeps raw only what a late answer could still overta
   }), { numRuns: 300 })
   t.pass()
 })
+
+t.test('recording a batch of answers gives exactly the ledger of recording them one by one', async (t) => {
+  const { recordAnswers } = await import('../../../src/domain/mastery/ledger.ts')
+  const day = 24 * 3600_000
+  const entry = fc.record({
+    conceptId: fc.constantFrom('a', 'b', 'c'),
+    lateBy: fc.integer({ min: 0, max: 40 * day }),
+    gap: fc.integer({ min: 0, max: 3 * day }),
+    correct: fc.boolean(),
+    responseMs: fc.integer({ min: 500, max: 40_000 })
+  })
+  fc.assert(fc.property(fc.array(entry, { maxLength: 60 }), fc.integer({ min: 1, max: 60 }), (raw, split) => {
+    let recordedAt = Date.UTC(2026, 0, 1)
+    const entries = raw.map(e => {
+      recordedAt += e.gap
+      return { answer: { conceptId: e.conceptId, occurredAt: recordedAt - e.lateBy, correct: e.correct, responseMs: e.responseMs }, recordedAt }
+    })
+    const oneByOne = entries.reduce((l, e) => recordAnswer(l, e.answer, e.recordedAt), emptyLedger)
+    const batched = recordAnswers(recordAnswers(emptyLedger, entries.slice(0, split)), entries.slice(split))
+    t.same(JSON.parse(JSON.stringify(batched)), JSON.parse(JSON.stringify(oneByOne)))
+    return true
+  }), { numRuns: 300, seed: 42 })
+})
