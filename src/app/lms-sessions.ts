@@ -54,7 +54,10 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
     }
     learnerId = await provisionLmsUser(ctx, account.accountId, lmsUserId, input.lmsUserName)
   }
-  await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['learners'] })
+  // A learner provisioned just now may not be in the read model yet.
+  if (await ctx.runner.get('learners', `learner:${learnerId}`) === undefined) {
+    await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['learners'] })
+  }
   let learner = await getLearner(ctx, account.accountId, learnerId)
 
   // Launching a profile the learner is not assigned assigns it, and says why (R12).
@@ -79,7 +82,7 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
     id: randomUUID(), type: 'LmsSessionLaunched', data: launched, metadata: { accountId: account.accountId, actor: { kind: 'system', id: 'lms-launch' } }
   }], { expectedRevision: 'no-stream' })
   const session = await openSession(ctx, learner, { kind: 'system', id: 'lms-launch' }, { sid: sessionId, pid: profile.profileId })
-  const values = await deriveValues(ctx, launched, ctx.now(), ctx.now())
+  const values = await deriveValues(ctx, launched, result.position, ctx.now(), ctx.now())
   const fragment = new URLSearchParams({ token: session.token, session: sessionId, profile: profile.profileId, mode: 'lms' })
   return {
     sessionId,
@@ -93,9 +96,9 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
 
 /** The values a commit would send now (the launcher keeps them for an unexpected unload). */
 export async function currentValues (ctx: AppContext, sessionId: string, token: string): Promise<LmsValues> {
-  const { launched, launchedAt, committed } = await sessionFor(ctx, sessionId, token)
+  const { launched, launchedAt, launchPosition, committed } = await sessionFor(ctx, sessionId, token)
   if (committed !== undefined) return committed
-  return deriveValues(ctx, launched, launchedAt, ctx.now())
+  return deriveValues(ctx, launched, launchPosition, launchedAt, ctx.now())
 }
 
 /**
@@ -104,10 +107,10 @@ export async function currentValues (ctx: AppContext, sessionId: string, token: 
  */
 export async function exit (ctx: AppContext, sessionId: string, token: string, how: 'exit' | 'unload' | 'terminate'): Promise<{ values: LmsValues, committed: boolean }> {
   for (let attempt = 1; ; attempt++) {
-    const { launched, launchedAt, committed, revision } = await sessionFor(ctx, sessionId, token)
+    const { launched, launchedAt, launchPosition, committed, revision } = await sessionFor(ctx, sessionId, token)
     if (committed !== undefined) return { values: committed, committed: true }
     const now = ctx.now()
-    const values = await deriveValues(ctx, launched, launchedAt, now)
+    const values = await deriveValues(ctx, launched, launchPosition, launchedAt, now)
     const metadata = { accountId: launched.accountId, actor: { kind: 'learner', id: launched.learnerId } }
     try {
       await ctx.store.append(streamOf(sessionId), [
@@ -130,7 +133,7 @@ export async function exit (ctx: AppContext, sessionId: string, token: string, h
     const signOut = await handleCommand(ctx, `learner-${launched.learnerId}`, learnerDecider, {
       type: 'SignOut', data: { sessionId: tokenSession(ctx, token) }, metadata: { now, accountId: launched.accountId, actor: { kind: 'system', id: 'lms-exit' } }
     })
-    await ctx.runner.waitFor(signOut.position, { projections: ['learners', 'lms-adapter'] })
+    await ctx.runner.waitFor(signOut.position, { projections: ['learners'] })
     return { values, committed: true }
   }
 }
@@ -144,16 +147,20 @@ async function sessionFor (ctx: AppContext, sessionId: string, token: string) {
   const launched = first.data as DataOf<'LmsSessionLaunched'>
   const commit = events.find(e => e.type === 'LmsProgressCommitted')?.data as DataOf<'LmsProgressCommitted'> | undefined
   const last = events[events.length - 1] ?? first
-  return { launched, launchedAt: first.recordedAt, committed: commit?.values, revision: last.revision }
+  return { launched, launchedAt: first.recordedAt, launchPosition: first.position, committed: commit?.values, revision: last.revision }
 }
 
 function tokenSession (ctx: AppContext, token: string): string {
   return readLearnerToken(token, ctx.tokenSecret)?.sid ?? ''
 }
 
-async function deriveValues (ctx: AppContext, launched: DataOf<'LmsSessionLaunched'>, launchedAt: number, now: number): Promise<LmsValues> {
-  // Answers of this very session must count: read the mastery projection at the log head.
-  await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['mastery', 'catalog', 'lms-adapter'] })
+async function deriveValues (ctx: AppContext, launched: DataOf<'LmsSessionLaunched'>, launchPosition: number, launchedAt: number, now: number): Promise<LmsValues> {
+  // Every answer of the learner must count, this session's included: wait for the mastery
+  // projection to reach the learner's last activity. Earlier commits of this registration
+  // were made before this launch: the adapter projection must have reached the launch.
+  const [lastActivity] = await ctx.store.readStream(`activity-${launched.learnerId}`, { direction: 'backwards', maxCount: 1 })
+  await ctx.runner.waitFor(lastActivity?.position ?? 0, { projections: ['mastery'] })
+  await ctx.runner.waitFor(launchPosition, { projections: ['lms-adapter'] })
   const profile = await ctx.runner.get<ProfileDoc>('catalog', `profile:${launched.profileId}`)
   const goals = profile === undefined ? [] : await profileConceptGoals(ctx, profile)
   const progress = profileProgress(goals, await currentStates(ctx, launched.learnerId, now), now)

@@ -78,7 +78,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 2000
     this.retryDelayMs = options.retryDelayMs ?? 1000
     this.limits = options.catchUpLimits ?? { events: 200_000, documents: 20_000, ms: 2000 }
-    this.lingerMs = options.lingerMs ?? 3
+    this.lingerMs = options.lingerMs ?? 1
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
