@@ -77,7 +77,8 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 2000
     this.retryDelayMs = options.retryDelayMs ?? 1000
-    this.limits = options.catchUpLimits ?? { events: 200_000, documents: 20_000, ms: 2000 }
+    // Far behind, commit by volume: every commit rewrites each touched document once.
+    this.limits = options.catchUpLimits ?? { events: 250_000, documents: 20_000, ms: 30_000 }
     this.lingerMs = options.lingerMs ?? 1
     for (const definition of definitions) {
       this.running.set(definition.name, {
@@ -208,6 +209,8 @@ export class ProjectionRunner {
           if (signal.aborted) break
           await this.evolveInto(running, batch, pending)
           if (batch.length < this.batchSize || pending.isFull(this.limits) || await this.caughtUp(pending)) await this.commit(running, pending)
+          // Batches are synchronous work: let requests run between them.
+          await new Promise(resolve => setImmediate(resolve))
         }
         return
       } catch (error) {

@@ -59,7 +59,7 @@ export function recordAnswers (ledger: MasteryLedger, entries: readonly { answer
     // Insert after every answer that occurred at the same time or earlier (ties: arrival order).
     let index = recent.length
     if (index > start && (recent[index - 1]?.[1] ?? -Infinity) > settled[1]) {
-      index = start + firstIndex(recent.slice(start), (other) => other[1] > settled[1])
+      index = firstIndexFrom(recent, start, (other) => other[1] > settled[1])
     }
     recent.splice(index, 0, settled)
     // Fold what fell out of the late window, as compact() does after each answer.
@@ -157,7 +157,11 @@ function countBefore (sorted: readonly RecentAnswer[], instant: number): number 
 
 /** Binary search: first index where `isAfter` holds, for a predicate monotone over `sorted`. */
 function firstIndex (sorted: readonly RecentAnswer[], isAfter: (answer: RecentAnswer) => boolean): number {
-  let low = 0
+  return firstIndexFrom(sorted, 0, isAfter)
+}
+
+function firstIndexFrom (sorted: readonly RecentAnswer[], from: number, isAfter: (answer: RecentAnswer) => boolean): number {
+  let low = from
   let high = sorted.length
   while (low < high) {
     const middle = (low + high) >>> 1
