@@ -5,15 +5,13 @@ import type { ActivityDoc, ModuleDoc, PlacementDoc } from '../../projections/cat
 import { AppError } from '../errors.ts'
 import type { AppContext } from './context.ts'
 import type { AdminPrincipal } from './accounts.ts'
-import { handleCommand } from './handle-command.ts'
+import { handleAndProject } from './handle-command.ts'
 
 type Data<T extends ModuleCommand['type']> = Extract<ModuleCommand, { type: T }>['data']
 
 async function run<T extends ModuleCommand['type']> (ctx: AppContext, admin: AdminPrincipal, moduleId: string, type: T, data: Data<T>): Promise<number> {
   const command = { type, data, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } } } as ModuleCommand
-  const result = await handleCommand(ctx, `module-${moduleId}`, moduleDecider, command)
-  await ctx.runner.waitFor(result.position, { projections: ['catalog'] })
-  return result.position
+  return handleAndProject(ctx, `module-${moduleId}`, moduleDecider, command, ['catalog'])
 }
 
 const notFound = (what: string): AppError => new AppError('MS_ERR_NOT_FOUND', `No such ${what} in your account.`)

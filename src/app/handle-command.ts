@@ -44,6 +44,18 @@ export async function handleCommand<S, C extends Command, E extends DomainEvent>
   }
 }
 
+/**
+ * Handles a command, then waits until the named read models show its effect, so the
+ * caller's next request reads its own write. Returns the log position reached.
+ */
+export async function handleAndProject<S, C extends Command, E extends DomainEvent> (
+  ctx: AppContext, streamId: string, decider: Decider<S, C, E>, command: C, projections: readonly string[]
+): Promise<number> {
+  const result = await handleCommand(ctx, streamId, decider, command)
+  await ctx.runner.waitFor(result.position, { projections })
+  return result.position
+}
+
 export function eventMetadata (command: Command, correlationId?: string): Record<string, unknown> {
   return {
     accountId: command.metadata.accountId,

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts'
 import type { AppContext } from './context.ts'
 import type { AdminPrincipal } from './accounts.ts'
 import { getProfileDoc } from './profiles.ts'
-import { handleCommand } from './handle-command.ts'
+import { handleAndProject } from './handle-command.ts'
 import { hashPassword, readLearnerToken, sha256, signLearnerToken, verifyPassword } from './credentials.ts'
 import { randomUUID } from 'node:crypto'
 
@@ -27,9 +27,7 @@ type Actor = { kind: 'admin' | 'learner' | 'system', id: string }
 
 async function run<T extends LearnerCommand['type']> (ctx: AppContext, accountId: string, actor: Actor, learnerId: string, type: T, data: Data<T>): Promise<number> {
   const command = { type, data, metadata: { now: ctx.now(), accountId, actor } } as LearnerCommand
-  const result = await handleCommand(ctx, `learner-${learnerId}`, learnerDecider, command)
-  await ctx.runner.waitFor(result.position, { projections: ['learners'] })
-  return result.position
+  return handleAndProject(ctx, `learner-${learnerId}`, learnerDecider, command, ['learners'])
 }
 
 export const emailStream = (accountId: string, email: string): string => `learner-email-${accountId}-${sha256(email.trim().toLowerCase()).slice(0, 40)}`

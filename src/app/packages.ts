@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts'
 import type { AppContext } from './context.ts'
 import type { AdminPrincipal } from './accounts.ts'
 import { getProfileDoc } from './profiles.ts'
-import { handleCommand } from './handle-command.ts'
+import { handleAndProject } from './handle-command.ts'
 
 export interface FormatInfo { format: PackageFormat, name: string, available: boolean, recommended: boolean, guidance: string }
 
@@ -23,9 +23,7 @@ export function requireLmsPlan (plan: AdminPrincipal['plan']): void {
 }
 
 async function run (ctx: AppContext, admin: AdminPrincipal, packageId: string, command: Omit<PackageCommand, 'metadata'>): Promise<number> {
-  const result = await handleCommand(ctx, `package-${packageId}`, packageDecider, { ...command, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } } } as PackageCommand)
-  await ctx.runner.waitFor(result.position, { projections: ['packages'] })
-  return result.position
+  return handleAndProject(ctx, `package-${packageId}`, packageDecider, { ...command, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } } } as PackageCommand, ['packages'])
 }
 
 export async function getPackage (ctx: AppContext, accountId: string, packageId: string): Promise<PackageDoc> {

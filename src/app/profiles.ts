@@ -5,15 +5,13 @@ import { AppError } from '../errors.ts'
 import type { AppContext } from './context.ts'
 import type { AdminPrincipal } from './accounts.ts'
 import { getModule } from './content.ts'
-import { handleCommand } from './handle-command.ts'
+import { handleAndProject } from './handle-command.ts'
 
 type Data<T extends ProfileCommand['type']> = Extract<ProfileCommand, { type: T }>['data']
 
 async function run<T extends ProfileCommand['type']> (ctx: AppContext, admin: AdminPrincipal, profileId: string, type: T, data: Data<T>): Promise<number> {
   const command = { type, data, metadata: { now: ctx.now(), accountId: admin.accountId, actor: { kind: 'admin', id: admin.keyId } } } as ProfileCommand
-  const result = await handleCommand(ctx, `profile-${profileId}`, profileDecider, command)
-  await ctx.runner.waitFor(result.position, { projections: ['catalog'] })
-  return result.position
+  return handleAndProject(ctx, `profile-${profileId}`, profileDecider, command, ['catalog'])
 }
 
 export async function getProfileDoc (ctx: AppContext, accountId: string, profileId: string): Promise<ProfileDoc> {
