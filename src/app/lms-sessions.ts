@@ -157,10 +157,10 @@ function tokenSession (ctx: AppContext, token: string): string {
 async function deriveValues (ctx: AppContext, launched: DataOf<'LmsSessionLaunched'>, launchPosition: number, launchedAt: number, now: number): Promise<LmsValues> {
   // Every answer of the learner must count, this session's included: wait for the mastery
   // projection to reach the learner's last activity. Earlier commits of this registration
-  // were made before this launch: the adapter projection must have reached the launch.
+  // were made before this launch: the adapter projection must have reached what preceded it.
   const [lastActivity] = await ctx.store.readStream(`activity-${launched.learnerId}`, { direction: 'backwards', maxCount: 1 })
   await ctx.runner.waitFor(lastActivity?.position ?? 0, { projections: ['mastery'] })
-  await ctx.runner.waitFor(launchPosition, { projections: ['lms-adapter'] })
+  await ctx.runner.waitFor(launchPosition - 1, { projections: ['lms-adapter'] })
   const profile = await ctx.runner.get<ProfileDoc>('catalog', `profile:${launched.profileId}`)
   const goals = profile === undefined ? [] : await profileConceptGoals(ctx, profile)
   const progress = profileProgress(goals, await currentStates(ctx, launched.learnerId, now), now)
