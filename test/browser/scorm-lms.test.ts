@@ -11,17 +11,11 @@
 //   mastery   — mastered in direct app use: the next LMS launch + Exit reports passed/100 (R14).
 // Screenshots of every step go to test-artifacts/scorm/.
 import t, { type Test } from 'tap'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
-import { pino } from 'pino'
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core'
-import { openService, type Service } from '../../src/service.ts'
-import { buildApp } from '../../src/http/app.ts'
-import { loadConfig } from '../../src/config.ts'
-import { seedDemo, type DemoCredentials } from '../../src/seed-demo.ts'
 import { parseCmiTimespan, parseIsoDuration } from '../../src/preview/durations.ts'
 import type { LmsHost } from '../../src/preview/lms-host.ts'
-import { launchChromium } from '../helpers/browser.ts'
+import { launchChromium, startLiveService } from '../helpers/browser.ts'
+import type { LmsValues } from '../../src/domain/lms/commit-values.ts'
 import { progressWrites, readLms, screenshot, startTestLmsHost, waitForFinish, writes, type LmsPageState } from '../helpers/lms-host.ts'
 
 // A refused launch writes no score or progress and commits nothing. The one status write
@@ -33,18 +27,8 @@ const refusalWrites = (calls: Parameters<typeof progressWrites>[0]) =>
 type Format = 'scorm12' | 'scorm2004'
 const formats: readonly Format[] = ['scorm12', 'scorm2004']
 
-interface CommittedValues {
-  completionStatus: 'completed' | 'incomplete'
-  successStatus: 'passed' | 'unknown'
-  scoreRaw: number
-  scoreScaled: number
-  progressMeasure: number
-  sessionMs: number
-  totalLmsMs: number
-  exit: 'suspend' | 'normal'
-}
 
-const live = await startService(t)
+const live = await startLiveService(t)
 const { demo } = live
 const admin = demo.adminKey
 const browser = await launchChromium(t)
@@ -83,7 +67,7 @@ for (const format of formats) {
     const lms = await readLms(page)
     const committed = await commitsOf(sessionId)
     t.equal(committed.length, 1, 'the service recorded exactly one LmsProgressCommitted')
-    const values = committed[0]?.values as CommittedValues
+    const values = committed[0]?.values as LmsValues
     t.equal((await exitOf(sessionId))?.how, 'exit', 'committed by the Exit button')
     t.ok(values.scoreRaw > 0, `progress was made (score ${values.scoreRaw})`)
     t.match(values, { completionStatus: 'incomplete', successStatus: 'unknown', exit: 'suspend' })
@@ -135,7 +119,7 @@ for (const format of formats) {
     t.equal(exited.how, 'unload', 'the beacon reached the service')
     const committed = await commitsOf(sessionId)
     t.equal(committed.length, 1, 'exactly one LmsProgressCommitted')
-    const values = committed[0]?.values as CommittedValues
+    const values = committed[0]?.values as LmsValues
 
     const finish = await host.waitForReport(r => r.learnerId === lmsUser && r.launch === launch && r.kind === 'finish')
     const commit = host.reports.find(r => r.learnerId === lmsUser && r.launch === launch && r.kind === 'commit')
@@ -301,45 +285,6 @@ async function answerCorrectly (player: FrameLocator): Promise<void> {
 
 // ------------------------------------------------------------------ the service
 
-interface LiveService {
-  readonly service: Service
-  readonly origin: string
-  readonly demo: DemoCredentials
-  api (method: string, path: string, options?: { token?: string, body?: unknown }): Promise<{ status: number, body: any }>
-}
-
-/**
- * The whole service on a real socket whose address is its public URL, so the packages it
- * builds launch against it (the shared startLiveService keeps the default publicUrl).
- */
-async function startService (t: Test): Promise<LiveService> {
-  const dir = t.testdir()
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const service = await openService({ dataDir: dir, sqliteSynchronous: 'normal', log: pino({ level: 'silent' }), tokenSecret: 's'.repeat(40), publicUrl: origin })
-  const app = await buildApp(service.ctx, loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', PUBLIC_URL: origin, PORT: String(port) }))
-  const { credentials } = await seedDemo(service.ctx, dir)
-  await app.listen({ port, host: '127.0.0.1' })
-  t.teardown(async () => { await app.close(); await service.close() })
-  const api: LiveService['api'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = {}
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-    if (options.body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(origin + path, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) })
-    const text = await response.text()
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-  }
-  return { service, origin, demo: credentials, api }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
-
 async function expectStatus (reply: Promise<{ status: number, body: any }>, statuses: number[], what: string): Promise<any> {
   const { status, body } = await reply
   if (!statuses.includes(status)) throw new Error(`${what}: HTTP ${status} ${JSON.stringify(body)}`)
@@ -411,10 +356,10 @@ async function countEvents (type: string): Promise<number> {
   return (await eventsOfType(type)).length
 }
 
-async function commitsOf (sessionId: string): Promise<{ values: CommittedValues, mastered: boolean }[]> {
+async function commitsOf (sessionId: string): Promise<{ values: LmsValues, mastered: boolean }[]> {
   return (await live.service.ctx.store.readStream(`lms-session-${sessionId}`))
     .filter(e => e.type === 'LmsProgressCommitted')
-    .map(e => e.data as { values: CommittedValues, mastered: boolean })
+    .map(e => e.data as { values: LmsValues, mastered: boolean })
 }
 
 async function exitOf (sessionId: string): Promise<{ how: string } | undefined> {

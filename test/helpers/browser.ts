@@ -11,6 +11,7 @@ import { openService, type Service } from '../../src/service.ts'
 import { buildApp } from '../../src/http/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { seedDemo, type DemoCredentials } from '../../src/seed-demo.ts'
+import { freePort } from './ports.ts'
 
 export const chromiumPath = '/usr/bin/chromium'
 const artifactsDir = new URL('../../test-artifacts/player/', import.meta.url)
@@ -26,16 +27,20 @@ export interface LiveService {
   api (method: string, path: string, options?: { token?: string, body?: unknown }): Promise<ApiReply>
 }
 
-/** The whole service on a real socket, seeded with the demo account; closed at teardown. */
+/**
+ * The whole service on a real socket, seeded with the demo account; closed at teardown.
+ * Its address is its public URL, so packages it builds launch against it.
+ */
 export async function startLiveService (t: Test): Promise<LiveService> {
   const dir = t.testdir()
-  const service = await openService({ dataDir: dir, sqliteSynchronous: 'normal', log: pino({ level: 'silent' }), tokenSecret: 'b'.repeat(40) })
-  const config = loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false' })
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const service = await openService({ dataDir: dir, sqliteSynchronous: 'normal', log: pino({ level: 'silent' }), tokenSecret: 'b'.repeat(40), publicUrl: origin })
+  const config = loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', PUBLIC_URL: origin, PORT: String(port) })
   const app = await buildApp(service.ctx, config)
   const { credentials } = await seedDemo(service.ctx, dir)
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  await app.listen({ port, host: '127.0.0.1' })
   t.teardown(async () => { await app.close(); await service.close() })
-  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 
   const api: LiveService['api'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {}
