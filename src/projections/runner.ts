@@ -5,7 +5,7 @@ import type { ProjectionDefinition, ReadModelStore } from './projection.ts'
 import { DocumentCache } from './document-cache.ts'
 
 export interface ProjectionRunnerOptions {
-  /** Events read per batch; one batch commits as one transaction. */
+  /** Events read per batch. */
   readonly batchSize?: number
   /** Documents kept in memory per projection. */
   readonly cacheSize?: number
@@ -13,6 +13,8 @@ export interface ProjectionRunnerOptions {
   readonly retryDelayMs?: number
   /** Once caught up, how long to let new appends gather before reading them (see SubscribeOptions). */
   readonly lingerMs?: number
+  /** Caught up, store evolved documents at most this often (and whenever the log goes quiet). */
+  readonly commitIntervalMs?: number
   /** While catching up, commit at the latest after this many events, changed documents or milliseconds. */
   readonly catchUpLimits?: { events: number, documents: number, ms: number }
 }
@@ -20,31 +22,27 @@ export interface ProjectionRunnerOptions {
 interface Running {
   readonly definition: ProjectionDefinition
   readonly cache: DocumentCache
+  /** Every event up to here is evolved: reads see its effect. */
   position: number
+  /** Every event up to here is stored, with the checkpoint. */
+  committed: number
+  /** Evolved since the last commit. */
+  pending: Pending
+  committedAt: number
   abort: AbortController
   loop: Promise<void> | undefined
   failure: Error | undefined
-  checkpointSavedAt: number
 }
-
-const checkpointEveryMs = 1000
 
 /** Changes evolved but not yet committed, and how far they reach. */
 class Pending {
-  changes = new Map<string, unknown>()
+  readonly changes = new Map<string, unknown>()
   events = 0
   last: RecordedEvent | undefined
-  private since = Date.now()
+  private readonly since = Date.now()
 
   isFull (limits: { events: number, documents: number, ms: number }): boolean {
     return this.events >= limits.events || this.changes.size >= limits.documents || Date.now() - this.since >= limits.ms
-  }
-
-  clear (): void {
-    this.changes = new Map()
-    this.events = 0
-    this.last = undefined
-    this.since = Date.now()
   }
 }
 
@@ -56,9 +54,16 @@ export class ReadTimeoutError extends Error {
 }
 
 /**
- * Feeds projections from their checkpoints. Each batch's documents and checkpoint
- * commit together, so a crash replays at most the uncommitted batch and the result is
- * exactly-once in effect. Reads go through the runner so they see its cache.
+ * Feeds projections from their checkpoints.
+ *
+ * Evolving and storing are separate steps. A batch of events is evolved in memory at once,
+ * and reads (which all go through the runner) see the result straight away. The documents
+ * are then stored together with the checkpoint in one transaction, at most once per
+ * `commitIntervalMs` while the log is busy, and as soon as it goes quiet. This costs no
+ * safety: the events are already durable, so after a crash the runner replays them from the
+ * stored checkpoint and, evolve being a pure function, reaches exactly the state readers saw.
+ * It is what keeps a busy document (a learner answering a lot) from being rewritten on
+ * every request.
  */
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>()
@@ -67,6 +72,7 @@ export class ProjectionRunner {
   private readonly retryDelayMs: number
   private readonly limits: { events: number, documents: number, ms: number }
   private readonly lingerMs: number
+  private readonly commitIntervalMs: number
 
   constructor (
     private readonly store: EventStore,
@@ -80,15 +86,18 @@ export class ProjectionRunner {
     // Far behind, commit by volume: every commit rewrites each touched document once.
     this.limits = options.catchUpLimits ?? { events: 250_000, documents: 20_000, ms: 30_000 }
     this.lingerMs = options.lingerMs ?? 1
+    this.commitIntervalMs = options.commitIntervalMs ?? 1000
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
         cache: new DocumentCache(options.cacheSize ?? 50_000),
         position: 0,
+        committed: 0,
+        pending: new Pending(),
+        committedAt: 0,
         abort: new AbortController(),
         loop: undefined,
-        failure: undefined,
-        checkpointSavedAt: 0
+        failure: undefined
       })
     }
   }
@@ -101,16 +110,18 @@ export class ProjectionRunner {
     for (const running of this.running.values()) await this.startOne(running)
   }
 
+  /** Stops every loop and stores what they had evolved. */
   async stop (): Promise<void> {
     for (const running of this.running.values()) running.abort.abort()
     await Promise.all([...this.running.values()].map(r => r.loop))
   }
 
-  /** Positions reached, per projection, and any projection stuck on a failure. */
-  status (): { name: string, position: number, failure?: string }[] {
+  /** Positions reached (evolved and stored), per projection, and any projection stuck on a failure. */
+  status (): { name: string, position: number, committed: number, failure?: string }[] {
     return [...this.running.values()].map(r => ({
       name: r.definition.name,
       position: r.position,
+      committed: r.committed,
       ...(r.failure === undefined ? {} : { failure: r.failure.message })
     }))
   }
@@ -130,6 +141,7 @@ export class ProjectionRunner {
 
   async get<Doc> (projection: string, key: string): Promise<Doc | undefined> {
     const running = this.get$(projection)
+    if (running.pending.changes.has(key)) return running.pending.changes.get(key) as Doc | undefined
     const cached = running.cache.get(key)
     if (cached !== undefined) return cached.doc as Doc | undefined
     const doc = await this.readModels.get<Doc>(projection, key)
@@ -137,9 +149,23 @@ export class ProjectionRunner {
     return doc
   }
 
-  async list<Doc> (projection: string, prefix: string, limit?: number): Promise<{ key: string, doc: Doc }[]> {
-    this.get$(projection)
-    return this.readModels.list<Doc>(projection, prefix, limit)
+  /** Documents whose key starts with `prefix`, in key order, including those not yet stored. */
+  async list<Doc> (projection: string, prefix: string, limit = 10_000): Promise<{ key: string, doc: Doc }[]> {
+    const running = this.get$(projection)
+    const overlay: [string, unknown][] = []
+    for (const entry of running.pending.changes) if (entry[0].startsWith(prefix)) overlay.push(entry)
+    if (overlay.length === 0) return this.readModels.list<Doc>(projection, prefix, limit)
+    // Each pending deletion can hide at most one stored row: read that many more.
+    const merged = new Map<string, unknown>()
+    for (const row of await this.readModels.list<Doc>(projection, prefix, limit + overlay.length)) merged.set(row.key, row.doc)
+    for (const [key, doc] of overlay) {
+      if (doc === undefined) merged.delete(key)
+      else merged.set(key, doc)
+    }
+    return [...merged]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([key, doc]) => ({ key, doc: doc as Doc }))
   }
 
   /** Drops the projection's documents and replays the whole log; resolves when caught up with the head at call time. */
@@ -149,8 +175,7 @@ export class ProjectionRunner {
     running.abort.abort()
     await running.loop
     await this.readModels.reset(projection, running.definition.version)
-    running.cache.clear()
-    running.position = 0
+    this.resetTo(running, 0)
     const head = await this.store.headPosition()
     if (wasRunning) {
       await this.startOne(running)
@@ -160,7 +185,7 @@ export class ProjectionRunner {
     }
   }
 
-  /** Processes events up to `head` without starting a live loop (CLI, benchmarks). */
+  /** Processes events up to `head` without starting a live loop (CLI, benchmarks); stores the result. */
   async catchUpAll (): Promise<void> {
     const head = await this.store.headPosition()
     for (const running of this.running.values()) {
@@ -170,13 +195,20 @@ export class ProjectionRunner {
   }
 
   private async catchUp (running: Running, head: number): Promise<void> {
-    const pending = new Pending()
-    while (running.position < head || pending.events > 0) {
-      const batch = await this.store.readAll({ after: pending.last?.position ?? running.position, maxCount: this.batchSize })
-      await this.evolveInto(running, batch, pending)
-      if (batch.length < this.batchSize || pending.isFull(this.limits)) await this.commit(running, pending)
+    while (running.position < head) {
+      const batch = await this.store.readAll({ after: running.position, maxCount: this.batchSize })
       if (batch.length === 0) break
+      await this.evolveBatch(running, batch)
+      if (running.pending.isFull(this.limits)) await this.commit(running)
     }
+    await this.commit(running)
+  }
+
+  private resetTo (running: Running, position: number): void {
+    running.cache.clear()
+    running.pending = new Pending()
+    running.position = position
+    running.committed = position
   }
 
   private async prepare (running: Running): Promise<void> {
@@ -185,10 +217,9 @@ export class ProjectionRunner {
     if (checkpoint !== undefined && checkpoint.version !== definition.version) {
       this.log.info({ projection: definition.name, from: checkpoint.version, to: definition.version }, 'projection version changed: rebuilding from zero')
       await this.readModels.reset(definition.name, definition.version)
-      running.cache.clear()
-      running.position = 0
-    } else {
-      running.position = checkpoint?.position ?? 0
+      this.resetTo(running, 0)
+    } else if (running.pending.events === 0) {
+      running.position = running.committed = checkpoint?.position ?? 0
     }
   }
 
@@ -200,31 +231,50 @@ export class ProjectionRunner {
 
   private async loop (running: Running, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      // Far behind (a rebuild, a restart after downtime), batches come full: their changes
-      // accumulate and commit together, so a document touched by many events is written
-      // once. Caught up, every batch commits at once.
-      const pending = new Pending()
       try {
-        for await (const batch of this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal, lingerMs: this.lingerMs })) {
+        const batches = this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal, lingerMs: this.lingerMs, idleMs: this.commitIntervalMs })
+        for await (const batch of batches) {
           if (signal.aborted) break
-          await this.evolveInto(running, batch, pending)
-          if (batch.length < this.batchSize || pending.isFull(this.limits) || await this.caughtUp(pending)) await this.commit(running, pending)
+          if (batch.length > 0) await this.evolveBatch(running, batch)
+          if (this.commitDue(running, batch.length)) await this.commit(running)
           // Batches are synchronous work: let requests run between them.
           await new Promise(resolve => setImmediate(resolve))
         }
+        await this.commit(running)
         return
       } catch (error) {
         running.failure = error as Error
-        running.cache.clear()
         this.log.error({ err: error, projection: running.definition.name, position: running.position }, 'projection batch failed; retrying')
+        // What was evolved before the failing batch is sound: keep it. If storing it fails
+        // too, start again from the stored checkpoint.
+        try {
+          await this.commit(running)
+        } catch (commitError) {
+          this.log.error({ err: commitError, projection: running.definition.name }, 'projection commit failed; replaying from the stored checkpoint')
+          this.resetTo(running, running.committed)
+        }
         await this.progressed.wait(this.retryDelayMs, signal)
       }
     }
   }
 
-  private async evolveInto (running: Running, batch: readonly RecordedEvent[], pending: Pending): Promise<void> {
+  /**
+   * Far behind (full batches: a rebuild, a restart after downtime), changes accumulate and
+   * commit by volume, so a document touched by many events is written once. Caught up, they
+   * commit at most once per interval, and as soon as the log goes quiet (an empty batch).
+   */
+  private commitDue (running: Running, batchLength: number): boolean {
+    const { pending } = running
+    if (pending.events === 0) return false
+    if (batchLength === 0) return true
+    if (batchLength >= this.batchSize) return pending.isFull(this.limits)
+    return Date.now() - running.committedAt >= this.commitIntervalMs || pending.changes.size >= this.limits.documents
+  }
+
+  /** Evolves one batch into the pending changes: all of it, or (if evolve throws) none of it. */
+  private async evolveBatch (running: Running, batch: readonly RecordedEvent[]): Promise<void> {
     const { definition } = running
-    const changes = pending.changes
+    const changes = new Map<string, unknown>()
     if (definition.evolveAll !== undefined) {
       // Keys are independent: group the batch by document, then evolve each once.
       const byKey = new Map<string, RecordedEvent[]>()
@@ -236,50 +286,44 @@ export class ProjectionRunner {
           else list.push(event)
         }
       }
-      for (const [key, events] of byKey) changes.set(key, definition.evolveAll(await this.current(running, changes, key), events, key))
+      for (const [key, events] of byKey) changes.set(key, definition.evolveAll(await this.current(running, key), events, key))
     } else {
       for (const event of batch) {
         if (!definition.eventTypes.has(event.type)) continue
-        for (const key of definition.keys(event)) changes.set(key, definition.evolve(await this.current(running, changes, key), event, key))
+        for (const key of definition.keys(event)) {
+          const doc = changes.has(key) ? changes.get(key) : await this.current(running, key)
+          changes.set(key, definition.evolve(doc, event, key))
+        }
       }
     }
     const last = batch[batch.length - 1]
-    if (last !== undefined) {
-      pending.last = last
-      pending.events += batch.length
-    }
+    if (last === undefined) return
+    const { pending } = running
+    for (const [key, doc] of changes) pending.changes.set(key, doc)
+    pending.events += batch.length
+    pending.last = last
+    running.position = last.position
+    running.failure = undefined
+    this.progressed.notify()
   }
 
-  /** The newest version of a document: uncommitted, cached, or stored. */
-  private async current (running: Running, changes: ReadonlyMap<string, unknown>, key: string): Promise<unknown> {
+  /** The newest version of a document: evolved, cached, or stored. */
+  private async current (running: Running, key: string): Promise<unknown> {
+    const { changes } = running.pending
     if (changes.has(key)) return changes.get(key)
     const cached = running.cache.get(key)
     return cached !== undefined ? cached.doc : this.readModels.get(running.definition.name, key)
   }
 
-  /** A full batch that ended exactly at the head: no shorter batch will follow to commit it. */
-  private async caughtUp (pending: Pending): Promise<boolean> {
-    return pending.last !== undefined && pending.last.position >= await this.store.headPosition()
-  }
-
-  /** Documents and checkpoint in one transaction; only then are they visible to reads. */
-  private async commit (running: Running, pending: Pending): Promise<void> {
-    const last = pending.last
-    if (last === undefined) return
-    const { definition, cache } = running
-    // A batch of events this projection ignores changes no document: move on in memory and
-    // store the checkpoint now and then. After a crash those events are read again and
-    // ignored again, which changes nothing.
-    const lazy = pending.changes.size === 0 && Date.now() - running.checkpointSavedAt < checkpointEveryMs
-    if (!lazy) {
-      await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, pending.changes)
-      running.checkpointSavedAt = Date.now()
-    }
+  /** Stores the pending documents and the checkpoint in one transaction. */
+  private async commit (running: Running): Promise<void> {
+    const { definition, cache, pending } = running
+    if (pending.last === undefined) return
+    await this.readModels.commit(definition.name, { position: pending.last.position, version: definition.version }, pending.changes)
     for (const [key, doc] of pending.changes) cache.set(key, doc)
-    running.position = last.position
-    running.failure = undefined
-    pending.clear()
-    this.progressed.notify()
+    running.committed = pending.last.position
+    running.committedAt = Date.now()
+    if (running.pending === pending) running.pending = new Pending()
   }
 
   private get$ (projection: string): Running {

@@ -55,6 +55,11 @@ export interface SubscribeOptions extends ReadAllOptions {
    * that under load one read gathers many appends (fewer, larger batches downstream).
    */
   readonly lingerMs?: number
+  /**
+   * When caught up and nothing new arrives for this long, yield an empty batch, so the
+   * consumer can do its housekeeping (e.g. commit what it has been holding back).
+   */
+  readonly idleMs?: number
 }
 
 export interface EventStore {

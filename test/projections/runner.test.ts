@@ -42,14 +42,26 @@ async function ticks (store: SqliteEventStore, streams: number, each: number) {
   return last
 }
 
-t.test('a live runner follows the log and a read can wait for a position', async t => {
+async function eventually<T> (read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (done(value) || Date.now() > deadline) return value
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+t.test('a live runner follows the log, a read can wait for a position, and a quiet log gets stored', async t => {
   const { store, readModels, close } = open(t.testdir())
-  const runner = new ProjectionRunner(store, readModels, [counter()], silent, { batchSize: 7 })
+  const runner = new ProjectionRunner(store, readModels, [counter()], silent, { batchSize: 7, commitIntervalMs: 30 })
   await runner.start()
   const last = await ticks(store, 3, 10)
   await runner.waitFor(last)
-  t.same(await runner.get('counter', 'count:s-1'), { n: 10 })
-  t.same(await readModels.checkpoint('counter'), { position: last, version: 1 }, 'checkpoint stored with the documents')
+  t.same(await runner.get('counter', 'count:s-1'), { n: 10 }, 'reads see every evolved event')
+  const stored = await eventually(() => readModels.checkpoint('counter'), c => c?.position === last)
+  t.same(stored, { position: last, version: 1 }, 'once the log is quiet, the checkpoint is stored')
+  t.same(await readModels.get('counter', 'count:s-1'), { n: 10 }, 'with the documents')
+  t.equal(runner.status()[0]?.committed, last)
   await t.rejects(runner.waitFor(last + 1000, { timeoutMs: 50 }), ReadTimeoutError)
   await runner.stop()
   await close()
@@ -110,7 +122,7 @@ t.test('a new projection version rebuilds from zero; rebuild() gives the same do
   await s.close()
 })
 
-t.test('catching up far behind commits in large steps; caught up, every batch commits at once', async t => {
+t.test('catching up far behind commits in large steps; caught up, a busy log commits at most once per interval', async t => {
   const { store, readModels, close } = open(t.testdir())
   const last = await ticks(store, 4, 50)
   let commits = 0
@@ -123,10 +135,48 @@ t.test('catching up far behind commits in large steps; caught up, every batch co
   t.ok(commits <= 3, `200 events in batches of 10 committed ${commits} times`)
   t.same(await runner.get('counter', 'count:s-3'), { n: 50 })
   const before = commits
-  const next = (await store.append('s-0', [{ id: 'live-1', type: 'Tick', data: {} }])).position
-  await runner.waitFor(next)
-  t.equal(commits, before + 1, 'a live event is committed by itself, at once')
-  t.same(await runner.get('counter', 'count:s-0'), { n: 51 })
+  let next = 0
+  for (let i = 0; i < 20; i++) {
+    next = (await store.append('s-0', [{ id: `live-${i}`, type: 'Tick', data: {} }])).position
+    await runner.waitFor(next)
+  }
+  t.same(await runner.get('counter', 'count:s-0'), { n: 70 }, 'each live event is readable as soon as it is evolved')
+  t.ok(commits - before <= 3, `20 live batches within the 1 s interval committed ${commits - before} times`)
   await runner.stop()
+  t.same(await readModels.checkpoint('counter'), { position: next, version: 1 }, 'stop() stores what was evolved')
+  t.same(await readModels.get('counter', 'count:s-0'), { n: 70 })
+  await close()
+})
+
+t.test('a list read sees documents evolved but not yet stored, deletions too, within its limit', async t => {
+  const { store, readModels, close } = open(t.testdir())
+  const items: ProjectionDefinition<{ v: number }> = {
+    name: 'items',
+    version: 1,
+    eventTypes: new Set(['Put', 'Drop']),
+    keys: e => [`item:${(e.data as { k: string }).k}`],
+    evolve: (_doc, e) => (e.type === 'Drop' ? undefined : { v: (e.data as { v: number }).v })
+  }
+  const put = (k: string, v: number) => store.append(`i-${k}`, [{ id: `put-${k}-${v}`, type: 'Put', data: { k, v } }])
+  for (const k of ['a', 'b', 'c', 'd']) await put(k, 1)
+  const runner = new ProjectionRunner(store, readModels, [items], silent, { commitIntervalMs: 60_000 })
+  await runner.catchUpAll()
+  t.same((await runner.list('items', 'item:')).map(r => r.key), ['item:a', 'item:b', 'item:c', 'item:d'], 'stored by catch-up')
+  await runner.start()
+  // The interval is long: every change below stays pending while it is read.
+  await put('a', 2)
+  await store.append('i-b', [{ id: 'drop-b', type: 'Drop', data: { k: 'b' } }])
+  await put('bb', 1)
+  const last = (await store.append('i-c', [{ id: 'drop-c', type: 'Drop', data: { k: 'c' } }])).position
+  await runner.waitFor(last)
+  t.same(await runner.list('items', 'item:'), [
+    { key: 'item:a', doc: { v: 2 } }, { key: 'item:bb', doc: { v: 1 } }, { key: 'item:d', doc: { v: 1 } }
+  ], 'changed, deleted and added documents, in key order')
+  t.same((await runner.list('items', 'item:', 2)).map(r => r.key), ['item:a', 'item:bb'], 'the limit counts after merging')
+  t.same((await runner.list('items', 'item:b')).map(r => r.key), ['item:bb'], 'the prefix applies to pending documents too')
+  t.equal(await runner.get('items', 'item:c'), undefined, 'a pending deletion reads as absent')
+  t.same(await readModels.get('items', 'item:c'), { v: 1 }, 'while the store still has it')
+  await runner.stop()
+  t.same((await readModels.list('items', 'item:')).map(r => r.key), ['item:a', 'item:bb', 'item:d'], 'stop() stores it all')
   await close()
 })

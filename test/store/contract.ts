@@ -168,4 +168,39 @@ export function eventStoreContract (t: Test, factory: StoreFactory): void {
     }
     t.same(seen, ['New'])
   })
+
+  withStore('an idle subscription yields an empty batch after idleMs, and only when caught up', async (t, store) => {
+    await store.append('a', [ev('E0'), ev('E1'), ev('E2')])
+    const abort = new AbortController()
+    const batches: string[][] = []
+    for await (const batch of store.subscribe({ after: 0, signal: abort.signal, maxCount: 2, idleMs: 20 })) {
+      batches.push(batch.map(e => e.type))
+      if (batch.length === 0) abort.abort()
+    }
+    t.same(batches, [['E0', 'E1'], ['E2'], []], 'the empty batch comes after the backlog')
+  })
+
+  withStore('many subscriptions at once each see every event exactly once, in order', async (t, store) => {
+    const abort = new AbortController()
+    const total = 60
+    const follow = async (): Promise<number[]> => {
+      const seen: number[] = []
+      for await (const batch of store.subscribe({ after: 0, signal: abort.signal, maxCount: 7, lingerMs: 1 })) {
+        seen.push(...batch.map(e => e.position))
+        if (seen.length >= total) break
+      }
+      return seen
+    }
+    const followers = Array.from({ length: 4 }, follow)
+    const positions: number[] = []
+    for (let i = 0; i < total; i += 3) {
+      const appended = await Promise.all([0, 1, 2].map(k => store.append(`s-${k}`, [ev('E', { i: i + k })])))
+      positions.push(...appended.map(a => a.position))
+      if (i % 9 === 0) await new Promise(resolve => setTimeout(resolve, 2))
+    }
+    const seen = await Promise.all(followers)
+    abort.abort()
+    positions.sort((a, b) => a - b)
+    for (const [i, s] of seen.entries()) t.same(s, positions, `subscriber ${i}`)
+  })
 }

@@ -18,6 +18,9 @@ interface Row {
   recorded_at: number
 }
 
+/** Events appended here that are kept in memory for live subscribers (at least this many). */
+const tailKept = 4096
+
 interface PendingAppend {
   readonly streamId: string
   readonly events: readonly EventToAppend[]
@@ -46,6 +49,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false
   private lastRecordedAt = 0
   private closed = false
+  private tail: RecordedEvent[] = []
   private readonly sql: {
     byEventId: Statement<[string], Pick<Row, 'position' | 'stream_id' | 'revision'>>
     lastRevision: Statement<[string], { revision: number }>
@@ -92,11 +96,12 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return
     const recordedAt = Math.max(this.now(), this.lastRecordedAt)
     const outcomes: ({ ok: true, result: AppendResult } | { ok: false, error: unknown })[] = []
+    const recorded: Row[] = []
     try {
       this.db.transaction(() => {
         for (const pending of batch) {
           try {
-            outcomes.push({ ok: true, result: this.appendInTransaction(pending, recordedAt) })
+            outcomes.push({ ok: true, result: this.appendInTransaction(pending, recordedAt, recorded) })
           } catch (error) {
             if (error instanceof StoreError) outcomes.push({ ok: false, error })
             else throw error
@@ -109,6 +114,9 @@ export class SqliteEventStore implements EventStore {
       return
     }
     this.lastRecordedAt = recordedAt
+    // Subscribers get what a read of the file would give (JSON round-tripped), so nothing the
+    // appender still holds is shared with them.
+    this.remember(recorded.map(toRecorded))
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome === undefined) pending.reject(new Error('append outcome missing'))
@@ -120,7 +128,7 @@ export class SqliteEventStore implements EventStore {
 
   // Runs inside the group's transaction. Throws a domain-level store error (which
   // fails only this append) before it has written anything.
-  private appendInTransaction (pending: PendingAppend, recordedAt: number): AppendResult {
+  private appendInTransaction (pending: PendingAppend, recordedAt: number, recorded: Row[]): AppendResult {
     const { streamId, events, expected } = pending
     const fresh: EventToAppend[] = []
     let lastExisting: Pick<Row, 'position' | 'revision'> | undefined
@@ -143,11 +151,11 @@ export class SqliteEventStore implements EventStore {
     let position = 0
     for (const event of fresh) {
       revision += 1
-      const info = this.sql.insert.run(
-        event.id, streamId, revision, event.type,
-        JSON.stringify(event.data), JSON.stringify(event.metadata ?? {}), recordedAt
-      )
+      const data = JSON.stringify(event.data)
+      const metadata = JSON.stringify(event.metadata ?? {})
+      const info = this.sql.insert.run(event.id, streamId, revision, event.type, data, metadata, recordedAt)
       position = Number(info.lastInsertRowid)
+      recorded.push({ position, event_id: event.id, stream_id: streamId, revision, type: event.type, data, metadata, recorded_at: recordedAt })
     }
     return { revision, position, duplicate: false }
   }
@@ -179,21 +187,61 @@ export class SqliteEventStore implements EventStore {
   async * subscribe (options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
     let after = options.after ?? 0
     const maxCount = options.maxCount ?? 1000
-    const signal = options.signal
+    const { signal, idleMs, lingerMs } = options
+    let idleSince = performance.now()
+    let idleReported = false
     while (!this.closed && signal?.aborted !== true) {
-      const batch = this.readAllSync(after, maxCount)
+      const batch = this.readShared(after, maxCount)
       const last = batch[batch.length - 1]
       if (last !== undefined) {
         after = last.position
+        idleSince = performance.now()
+        idleReported = false
         yield batch
         continue
       }
       // Caught up: wait for an append here, or poll for appends by other processes.
-      await this.appended.wait(this.pollIntervalMs, signal)
-      if (options.lingerMs !== undefined && options.lingerMs > 0 && !this.closed) {
-        await new Promise(resolve => setTimeout(resolve, options.lingerMs))
+      let waitMs = this.pollIntervalMs
+      if (idleMs !== undefined && !idleReported) {
+        const left = idleSince + idleMs - performance.now()
+        if (left <= 0) {
+          idleReported = true
+          yield []
+          continue
+        }
+        waitMs = Math.min(waitMs, left)
+      }
+      await this.appended.wait(waitMs, signal)
+      if (lingerMs !== undefined && lingerMs > 0 && !this.closed) {
+        await new Promise(resolve => setTimeout(resolve, lingerMs))
       }
     }
+  }
+
+  /**
+   * What a subscription reads next. Live subscribers (the projections) mostly want what was
+   * just appended here: that comes from the tail kept in memory, without reading and parsing
+   * it back. Anything else (further back, or appended by another process) is read from the file.
+   */
+  private readShared (after: number, maxCount: number): RecordedEvent[] {
+    const first = this.tail[0]
+    const last = this.tail[this.tail.length - 1]
+    if (first !== undefined && last !== undefined && after >= first.position - 1 && after < last.position) {
+      const start = after - (first.position - 1)
+      return this.tail.slice(start, start + maxCount)
+    }
+    return this.readAllSync(after, maxCount)
+  }
+
+  /** Keeps the newest events for live subscribers; positions in the tail are always consecutive. */
+  private remember (recorded: readonly RecordedEvent[]): void {
+    const first = recorded[0]
+    const last = this.tail[this.tail.length - 1]
+    if (first === undefined) return
+    // Another process appended in between: the tail would have a gap, so start it again.
+    if (last !== undefined && first.position !== last.position + 1) this.tail = []
+    this.tail.push(...recorded)
+    if (this.tail.length > 2 * tailKept) this.tail = this.tail.slice(-tailKept)
   }
 
   async close (): Promise<void> {
