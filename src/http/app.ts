@@ -37,7 +37,8 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
     routerOptions: { maxParamLength: 3072 },
     // Clients send a request id to trace a request through our logs.
     requestIdHeader: 'x-request-id',
-    genReqId: () => ctx.newId('req')
+    // Otherwise a per-process prefix and a counter: request ids need to be unique, not secret.
+    genReqId: requestIds(ctx.newId('req'))
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // One ajv for every route: strict about unknown properties, coercing query strings.
@@ -84,4 +85,9 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(lmsRoutes, deps)
   await app.register(playerRoutes, deps)
   return app
+}
+
+function requestIds (prefix: string): () => string {
+  let counter = 0
+  return () => `${prefix}-${(++counter).toString(36)}`
 }
