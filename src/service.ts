@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { openSqlite } from './store/sqlite/database.ts'
 import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts'
+import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
 import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
 import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { ProjectionRunner } from './projections/runner.ts'
@@ -53,6 +54,7 @@ export const newId = (prefix: string): string => {
 export async function openService (options: ServiceOptions): Promise<Service> {
   const now = options.now ?? Date.now
   const db = openSqlite({ filename: join(options.dataDir, 'mastery-sync.sqlite'), synchronous: options.sqliteSynchronous ?? 'full' })
+  const checkpointer = new WalCheckpointer(db)
   const store = new SqliteEventStore(db, { now })
   const readModels = new SqliteReadModels(db, now)
   const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }))
@@ -72,6 +74,7 @@ export async function openService (options: ServiceOptions): Promise<Service> {
       await packageBuilder.stop()
       await runner.stop()
       await store.close()
+      await checkpointer.close()
       db.close()
     }
   }

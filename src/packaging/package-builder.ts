@@ -18,6 +18,8 @@ export type BuildFunction = (input: BuildInput) => Promise<BuildOutput>
 
 const checkpointName = 'package-builder'
 const triggers = new Set(['PackageRequested', 'PackageRevised'])
+/** How often, at most, the checkpoint is stored while no build happens. */
+const checkpointEveryMs = 1000
 
 export class PackageBuilder {
   private abort = new AbortController()
@@ -55,14 +57,32 @@ export class PackageBuilder {
   private async run (signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        for await (const batch of this.ctx.store.subscribe({ after: this.position, maxCount: 500, signal })) {
-          for (const event of batch) if (triggers.has(event.type)) await this.buildFor(event)
+        // Builds are idempotent (a revision that has an outcome is skipped), so events read
+        // again after a crash change nothing: the checkpoint is stored after a build, and
+        // otherwise only when the log goes quiet or once a second.
+        let storedAt = Date.now()
+        let stored = this.position
+        const batches = this.ctx.store.subscribe({ after: this.position, maxCount: 500, signal, lingerMs: 1, idleMs: checkpointEveryMs })
+        for await (const batch of batches) {
+          let built = false
+          for (const event of batch) {
+            if (triggers.has(event.type)) {
+              await this.buildFor(event)
+              built = true
+            }
+          }
           const last = batch[batch.length - 1]
-          if (last === undefined) continue
-          await this.readModels.commit(checkpointName, { position: last.position, version: 1 }, new Map())
-          this.position = last.position
-          this.progressed.notify()
+          if (last !== undefined) {
+            this.position = last.position
+            this.progressed.notify()
+          }
+          if (this.position > stored && (built || batch.length === 0 || Date.now() - storedAt >= checkpointEveryMs)) {
+            await this.readModels.commit(checkpointName, { position: this.position, version: 1 }, new Map())
+            stored = this.position
+            storedAt = Date.now()
+          }
         }
+        if (this.position > stored) await this.readModels.commit(checkpointName, { position: this.position, version: 1 }, new Map())
         return
       } catch (error) {
         this.log.error({ err: error }, 'package builder failed; retrying')

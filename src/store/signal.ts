@@ -1,26 +1,27 @@
 /**
  * A one-shot wake-up shared by waiters: `notify()` resolves everyone waiting now.
  * `wait()` also returns after a timeout or when the signal aborts, so a waiter can
- * poll for changes made by other processes.
+ * poll for changes made by other processes. It resolves true only when notified.
  */
 export class Signal {
-  private waiters: (() => void)[] = []
+  private waiters: ((notified: boolean) => void)[] = []
 
   notify (): void {
-    for (const wake of [...this.waiters]) wake()
+    for (const wake of [...this.waiters]) wake(true)
   }
 
-  wait (timeoutMs: number, abort?: AbortSignal): Promise<void> {
+  wait (timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
     return new Promise(resolve => {
-      const done = (): void => {
+      const done = (notified: boolean): void => {
         clearTimeout(timer)
-        abort?.removeEventListener('abort', done)
+        abort?.removeEventListener('abort', onAbort)
         const i = this.waiters.indexOf(done)
         if (i >= 0) this.waiters.splice(i, 1)
-        resolve()
+        resolve(notified)
       }
-      const timer = setTimeout(done, timeoutMs)
-      abort?.addEventListener('abort', done, { once: true })
+      const onAbort = (): void => done(false)
+      const timer = setTimeout(done, timeoutMs, false)
+      abort?.addEventListener('abort', onAbort, { once: true })
       this.waiters.push(done)
     })
   }

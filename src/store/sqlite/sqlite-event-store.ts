@@ -190,8 +190,11 @@ export class SqliteEventStore implements EventStore {
     const { signal, idleMs, lingerMs } = options
     let idleSince = performance.now()
     let idleReported = false
+    // Woken by an append in this process, the new events are in the tail: only a timeout
+    // (the poll) needs to look in the file for appends by other processes.
+    let pollFile = true
     while (!this.closed && signal?.aborted !== true) {
-      const batch = this.readShared(after, maxCount)
+      const batch = this.readShared(after, maxCount, pollFile)
       const last = batch[batch.length - 1]
       if (last !== undefined) {
         after = last.position
@@ -211,7 +214,7 @@ export class SqliteEventStore implements EventStore {
         }
         waitMs = Math.min(waitMs, left)
       }
-      await this.appended.wait(waitMs, signal)
+      pollFile = !await this.appended.wait(waitMs, signal)
       if (lingerMs !== undefined && lingerMs > 0 && !this.closed) {
         await new Promise(resolve => setTimeout(resolve, lingerMs))
       }
@@ -221,14 +224,18 @@ export class SqliteEventStore implements EventStore {
   /**
    * What a subscription reads next. Live subscribers (the projections) mostly want what was
    * just appended here: that comes from the tail kept in memory, without reading and parsing
-   * it back. Anything else (further back, or appended by another process) is read from the file.
+   * it back. Anything else (further back, or appended by another process) is read from the
+   * file; caught up with the tail, the file is only read when `pollFile` says so.
    */
-  private readShared (after: number, maxCount: number): RecordedEvent[] {
+  private readShared (after: number, maxCount: number, pollFile: boolean): RecordedEvent[] {
     const first = this.tail[0]
     const last = this.tail[this.tail.length - 1]
-    if (first !== undefined && last !== undefined && after >= first.position - 1 && after < last.position) {
-      const start = after - (first.position - 1)
-      return this.tail.slice(start, start + maxCount)
+    if (first !== undefined && last !== undefined && after >= first.position - 1) {
+      if (after < last.position) {
+        const start = after - (first.position - 1)
+        return this.tail.slice(start, start + maxCount)
+      }
+      if (!pollFile) return []
     }
     return this.readAllSync(after, maxCount)
   }

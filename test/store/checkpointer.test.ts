@@ -1,0 +1,44 @@
+import t, { type Test } from 'tap'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { openSqlite } from '../../src/store/sqlite/database.ts'
+import { WalCheckpointer } from '../../src/store/sqlite/checkpointer.ts'
+
+// 20 MB written in 400 commits. SQLite's own checkpoint is pushed out to 20,000 pages
+// (80 MB) by the checkpointer, so only the worker can keep the WAL from holding it all.
+async function writeLoad (t: Test, dir: string, withWorker: boolean): Promise<number> {
+  const filename = join(dir, `wal-${withWorker ? 'worker' : 'none'}.sqlite`)
+  const db = openSqlite({ filename, synchronous: 'normal' })
+  const checkpointer = withWorker ? new WalCheckpointer(db, { intervalMs: 10 }) : undefined
+  if (!withWorker) db.pragma('wal_autocheckpoint = 20000')
+  db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')
+  const insert = db.prepare('INSERT INTO blobs (body) VALUES (?)')
+  const body = 'x'.repeat(4000)
+  for (let commit = 0; commit < 400; commit++) {
+    db.transaction(() => { for (let i = 0; i < 12; i++) insert.run(body) })()
+    if (commit % 20 === 0) await new Promise(resolve => setTimeout(resolve, 15))
+  }
+  const walBytes = statSync(`${filename}-wal`).size
+  const rows = (db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n
+  t.equal(rows, 4800, 'every row is there')
+  await checkpointer?.close()
+  db.close()
+  return walBytes
+}
+
+t.test('the worker checkpoints the WAL, so it stays a fraction of what was written', async t => {
+  const dir = t.testdir()
+  const without = await writeLoad(t, dir, false)
+  const withWorker = await writeLoad(t, dir, true)
+  t.ok(without > 15_000_000, `without it, the WAL holds everything: ${without} bytes`)
+  t.ok(withWorker < without / 3, `with it, the WAL is reused: ${withWorker} bytes`)
+})
+
+t.test('closing the checkpointer stops its worker', async t => {
+  const db = openSqlite({ filename: join(t.testdir(), 'close.sqlite') })
+  const checkpointer = new WalCheckpointer(db)
+  await checkpointer.close()
+  await checkpointer.close()
+  db.close()
+  t.pass('closed twice without hanging')
+})
