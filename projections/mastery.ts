@@ -8,7 +8,8 @@ import type { RecordedEvent } from '../src/store/event-store.ts'
 
 export const masteryProjection: ProjectionDefinition<MasteryLedger> = {
   name: 'mastery',
-  version: 1,
+  // 1 stored a ledger's `recent` answers as one flat list; 2 stores them in chunks.
+  version: 2,
   eventTypes: new Set(['ActivityAnswered']),
   keys (event) {
     return [`mastery:${(event.data as DataOf<'ActivityAnswered'>).learnerId}`]

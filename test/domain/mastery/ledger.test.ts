@@ -1,7 +1,11 @@
 import t from 'tap'
 import fc from 'fast-check'
+import { isDeepStrictEqual } from 'node:util'
 import type { Answer, ConceptState } from '../../../src/domain/mastery/engine.ts'
-import { conceptStatesAt, emptyLedger, foldAnswers, recentAnswers, recordAnswer, type MasteryLedger } from '../../../src/domain/mastery/ledger.ts'
+import {
+  conceptStatesAt, emptyLedger, foldAnswers, recentAnswers, recentCount, recordAnswer, recordAnswers, RECENT_CHUNK_SIZE, type MasteryLedger
+} from '../../../src/domain/mastery/ledger.ts'
+import { defaultMasteryParams } from '../../../src/domain/mastery/params.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -91,7 +95,7 @@ t.test('the ledger stores only the four answer fields and survives a JSON round 
   const noisy = { ...answer(T0 + 39 * DAY), eventId: 'e-1', learnerId: 'l-1' } as Answer
   const ledger = record([[answer(T0), T0], [noisy, T0 + 39 * DAY], [answer(T0 + 40 * DAY), T0 + 40 * DAY]])
   t.strictSame(recentAnswers(ledger), [answer(T0 + 39 * DAY), answer(T0 + 40 * DAY)])
-  t.strictSame(ledger.recent, [['fractions', T0 + 39 * DAY, 1, 3_000], ['fractions', T0 + 40 * DAY, 1, 3_000]], 'stored as compact tuples, extra fields dropped')
+  t.strictSame(ledger.recent, [[['fractions', T0 + 39 * DAY, 1, 3_000], ['fractions', T0 + 40 * DAY, 1, 3_000]]], 'stored as one chunk of compact tuples, extra fields dropped')
   const revived = JSON.parse(JSON.stringify(ledger)) as MasteryLedger
   t.strictSame(revived, ledger)
   const next = answer(T0 + 41 * DAY)
@@ -118,8 +122,63 @@ t.test('a hundred answers a month stay a few kilobytes of JSON', async (t) => {
     const at = T0 + 30 * DAY + i * 9 * HOUR
     ledger = recordAnswer(ledger, answer(at, i % 4 !== 0, conceptIds[i % conceptIds.length]), at)
   }
-  t.ok(ledger.recent.length <= 31 * 24 / 9 + 1, `${ledger.recent.length} raw answers kept after 1100`)
+  t.ok(recentCount(ledger) <= 31 * 24 / 9 + 1, `${recentCount(ledger)} raw answers kept after 1100`)
   t.ok(JSON.stringify(ledger).length < 7_000 + 25 * 140, 'history beyond the window costs one state per concept')
+})
+
+// ----- storage in chunks -------------------------------------------------------------------
+
+/** `count` answers a minute apart from `from`, each received when it occurred. */
+function inOrder (count: number, from = T0): { answer: Answer, recordedAt: number }[] {
+  return Array.from({ length: count }, (_, i) => ({ answer: answer(from + i * MINUTE, i % 3 !== 0), recordedAt: from + i * MINUTE }))
+}
+
+function chunksWellFormed (ledger: MasteryLedger): boolean {
+  return ledger.recent.every((chunk) => chunk.length >= 1 && chunk.length <= RECENT_CHUNK_SIZE)
+}
+
+t.test('answers in occurrence order fill chunks one after the other', async (t) => {
+  const ledger = recordAnswers(emptyLedger, inOrder(3 * RECENT_CHUNK_SIZE + 5))
+  t.strictSame(ledger.recent.map((chunk) => chunk.length), [RECENT_CHUNK_SIZE, RECENT_CHUNK_SIZE, RECENT_CHUNK_SIZE, 5])
+  t.equal(recentCount(ledger), 3 * RECENT_CHUNK_SIZE + 5)
+})
+
+t.test('an answer in occurrence order leaves every chunk but the last shared with the previous ledger', async (t) => {
+  const full = recordAnswers(emptyLedger, inOrder(10 * RECENT_CHUNK_SIZE))
+  const next = T0 + 10 * RECENT_CHUNK_SIZE * MINUTE
+  const started = recordAnswer(full, answer(next), next)
+  t.equal(started.recent.length, 11, 'the last chunk was full: a new one is started')
+  t.ok(full.recent.every((chunk, i) => started.recent[i] === chunk), 'all ten full chunks are the same objects')
+
+  const extended = recordAnswer(started, answer(next + MINUTE), next + MINUTE)
+  t.ok(started.recent.slice(0, -1).every((chunk, i) => extended.recent[i] === chunk), 'all chunks but the last are the same objects')
+  t.strictSame(extended.recent.at(-1)?.map((a) => a[1]), [next, next + MINUTE])
+  t.strictSame(started.recent.at(-1)?.map((a) => a[1]), [next], 'the previous ledger is left as it was')
+})
+
+t.test('a late answer copies only the chunk it lands in, halving it when full', async (t) => {
+  const full = recordAnswers(emptyLedger, inOrder(10 * RECENT_CHUNK_SIZE))
+  const before = recentAnswers(full)
+  const lateAt = T0 + (3 * RECENT_CHUNK_SIZE + 10) * MINUTE // inside the fourth chunk, tied with an answer there
+  const late = recordAnswer(full, answer(lateAt, false, 'late'), T0 + 10 * RECENT_CHUNK_SIZE * MINUTE)
+  const [size, half] = [RECENT_CHUNK_SIZE, RECENT_CHUNK_SIZE / 2]
+  t.strictSame(late.recent.map((chunk) => chunk.length), [size, size, size, half + 1, half, size, size, size, size, size, size])
+  t.ok([0, 1, 2].every((i) => late.recent[i] === full.recent[i]) && [4, 5, 6, 7, 8, 9].every((i) => late.recent[i + 1] === full.recent[i]), 'the other chunks are shared')
+  const index = 3 * RECENT_CHUNK_SIZE + 11
+  t.strictSame(recentAnswers(late), [...before.slice(0, index), answer(lateAt, false, 'late'), ...before.slice(index)], 'slotted in after the answer it ties with')
+  t.strictSame(recentAnswers(full), before, 'the previous ledger is left as it was')
+})
+
+t.test('answers leaving the late window drop whole chunks from the front and cut into the next', async (t) => {
+  const full = recordAnswers(emptyLedger, inOrder(4 * RECENT_CHUNK_SIZE))
+  // Received late enough that the first one and a half chunks fall behind the window.
+  const settledUntil = T0 + (RECENT_CHUNK_SIZE * 3 / 2) * MINUTE
+  const next = settledUntil + defaultMasteryParams.lateWindowMs
+  const moved = recordAnswer(full, answer(next), next)
+  t.strictSame(moved.recent.map((chunk) => chunk.length), [RECENT_CHUNK_SIZE / 2, RECENT_CHUNK_SIZE, RECENT_CHUNK_SIZE, 1])
+  t.ok(moved.recent[1] === full.recent[2] && moved.recent[2] === full.recent[3], 'the chunks still within the window are shared')
+  t.equal(moved.baseUntil, settledUntil - MINUTE)
+  t.equal(recentCount(moved) + (moved.base.fractions?.answers ?? 0), 4 * RECENT_CHUNK_SIZE + 1)
 })
 
 // ----- properties -------------------------------------------------------------------------
@@ -173,13 +232,12 @@ t.test('PROPERTY the ledger keeps raw only what a late answer could still overta
     const recent = recentAnswers(ledger)
     const sorted = recent.every((a, i) => i === 0 || (recent[i - 1]?.occurredAt ?? -Infinity) <= a.occurredAt)
     const withinWindow = recent.every((a) => a.occurredAt >= cutoff && (ledger.baseUntil === null || a.occurredAt >= ledger.baseUntil))
-    return sorted && withinWindow && ledger.recent.length + Object.values(ledger.base).reduce((n, s) => n + s.answers, 0) === rows.length
+    return sorted && withinWindow && recentCount(ledger) + Object.values(ledger.base).reduce((n, s) => n + s.answers, 0) === rows.length
   }), { numRuns: 300 })
   t.pass()
 })
 
 t.test('recording a batch of answers gives exactly the ledger of recording them one by one', async (t) => {
-  const { recordAnswers } = await import('../../../src/domain/mastery/ledger.ts')
   const day = 24 * 3600_000
   const entry = fc.record({
     conceptId: fc.constantFrom('a', 'b', 'c'),
@@ -199,4 +257,65 @@ t.test('recording a batch of answers gives exactly the ledger of recording them 
     t.same(JSON.parse(JSON.stringify(batched)), JSON.parse(JSON.stringify(oneByOne)))
     return true
   }), { numRuns: 300, seed: 42 })
+})
+
+/**
+ * Long arrival sequences, mostly in occurrence order as apps send them: enough answers for
+ * several chunks, ties, late answers landing inside full chunks, now and then a pause long
+ * enough for chunks to leave the late window.
+ */
+const longArrivals: fc.Arbitrary<Arrival[]> = fc.array(fc.record({
+  gap: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 450 },
+    { arbitrary: fc.integer({ min: 0, max: 10 * MINUTE }), weight: 1049 },
+    { arbitrary: fc.integer({ min: 0, max: 40 * DAY }), weight: 1 }),
+  lag: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 16 },
+    { arbitrary: fc.integer({ min: 0, max: 6 * HOUR }), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: 3 * DAY }), weight: 1 },
+    { arbitrary: fc.integer({ min: 0, max: 30 * DAY }), weight: 1 }),
+  conceptId: fc.constantFrom('a', 'b', 'c'),
+  correct: fc.boolean()
+}), { minLength: 1, maxLength: 6 * RECENT_CHUNK_SIZE, size: 'max' }).map((rows) => {
+  let recordedAt = T0
+  return rows.map(({ gap, lag, conceptId, correct }) => {
+    recordedAt += gap
+    const occurredAt = Math.floor((recordedAt - lag) / MINUTE) * MINUTE
+    return { answer: { conceptId, occurredAt: Math.max(occurredAt, recordedAt - 30 * DAY), correct, responseMs: 2_000 }, recordedAt }
+  })
+})
+
+/** Cuts `rows` into consecutive batches of the given sizes (the last one takes the rest). */
+function batches<T> (rows: readonly T[], sizes: readonly number[]): T[][] {
+  const cut: T[][] = []
+  let from = 0
+  for (const size of sizes) {
+    if (from >= rows.length) break
+    cut.push(rows.slice(from, from + size))
+    from += size
+  }
+  if (from < rows.length) cut.push(rows.slice(from))
+  return cut
+}
+
+t.test('PROPERTY chunked storage holds exactly the answers of a replay, however the answers are batched', async (t) => {
+  const lateWindowMs = defaultMasteryParams.lateWindowMs
+  fc.assert(fc.property(longArrivals, fc.array(fc.integer({ min: 1, max: 2 * RECENT_CHUNK_SIZE })), (rows, sizes) => {
+    const answers = rows.map((row) => row.answer)
+    // Within the API's 30 days nothing is clamped: the raw answers are all those that occurred
+    // within the window of the latest received one, in occurrence order, ties in arrival order.
+    const cutoff = Math.max(...rows.map((row) => row.recordedAt)) - lateWindowMs
+    const expectedRecent = [...answers].sort((a, b) => a.occurredAt - b.occurredAt).filter((a) => a.occurredAt >= cutoff)
+    const latest = Math.max(...answers.map((a) => a.occurredAt))
+    const expectedStates = foldAnswers(answers, latest)
+
+    const oneByOne = rows.reduce((l, row) => recordAnswer(l, row.answer, row.recordedAt), emptyLedger)
+    // Each batch starts from a ledger read back from JSON, as the projection stores it.
+    const batched = batches(rows, sizes).reduce((l, batch) => recordAnswers(JSON.parse(JSON.stringify(l)) as MasteryLedger, batch), emptyLedger)
+    const matchesReplay = (ledger: MasteryLedger): boolean =>
+      chunksWellFormed(ledger) && isDeepStrictEqual(recentAnswers(ledger), expectedRecent) && sameStates(conceptStatesAt(ledger, latest), expectedStates)
+    // Same chunk boundaries too: a projection rebuilt in other batches must store the same documents.
+    return matchesReplay(oneByOne) && matchesReplay(batched) && isDeepStrictEqual(batched, oneByOne)
+  }), { numRuns: 60, interruptAfterTimeLimit: 10_000 }) // shrinking a thousand answers would take minutes: report what 10 s found
+  t.pass()
 })
