@@ -79,6 +79,24 @@ export function eventStoreContract (t: Test, factory: StoreFactory): void {
     t.same((await store.readStream('s')).map(e => e.id), [e1.id, e2.id])
   })
 
+  withStore('a repeat found late in a batch undoes only that batch\'s first try, not its neighbours\'', async (t, store) => {
+    const old = ev('Old')
+    await store.append('s', [old])
+    const [a, b, c] = await Promise.all([
+      store.append('x', [ev('X')]),
+      store.append('s', [ev('New1'), ev('New2'), old]),
+      store.append('y', [ev('Y1'), ev('Y2')])
+    ])
+    t.equal(a?.duplicate, false)
+    t.equal(b?.revision, 2, 'the two new events follow the old one')
+    t.equal(c?.revision, 1)
+    t.same((await store.readStream('s')).map(e => e.type), ['Old', 'New1', 'New2'])
+    t.same((await store.readAll()).map(e => e.type).sort(), ['New1', 'New2', 'Old', 'X', 'Y1', 'Y2'])
+    const repeated = ev('Twice')
+    await store.append('z', [repeated, repeated])
+    t.same((await store.readStream('z')).map(e => e.type), ['Twice'], 'an id repeated within one append is written once')
+  })
+
   withStore('an event id already used in another stream is refused', async (t, store) => {
     const e = ev()
     await store.append('a', [e])

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3'
 import {
-  checkExpectedRevision, EventIdConflictError, StoreError,
+  checkExpectedRevision, EventIdConflictError, StoreError, WrongExpectedRevisionError,
   type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
@@ -18,8 +18,11 @@ interface Row {
   recorded_at: number
 }
 
-/** Events appended here that are kept in memory for live subscribers (at least this many). */
-const tailKept = 4096
+/**
+ * Events appended here stay in memory until every live subscription has read them, but
+ * never more than this many (a stalled subscriber reads the rest from the file).
+ */
+const tailMax = 50_000
 
 interface PendingAppend {
   readonly streamId: string
@@ -50,6 +53,8 @@ export class SqliteEventStore implements EventStore {
   private lastRecordedAt = 0
   private closed = false
   private tail: RecordedEvent[] = []
+  /** Where each live subscription has read up to. */
+  private readonly cursors = new Set<{ after: number }>()
   private readonly sql: {
     byEventId: Statement<[string], Pick<Row, 'position' | 'stream_id' | 'revision'>>
     lastRevision: Statement<[string], { revision: number }>
@@ -61,7 +66,11 @@ export class SqliteEventStore implements EventStore {
     lastRecorded: Statement<[], { t: number | null }>
   }
 
+  /** insertEvents inside a savepoint (a transaction nested in the group's transaction). */
+  private readonly insertAtomically: (streamId: string, events: readonly EventToAppend[], lastRevision: number, recordedAt: number, recorded: Row[]) => AppendResult
+
   constructor (private readonly db: SqliteDatabase, options: SqliteEventStoreOptions = {}) {
+    this.insertAtomically = db.transaction((...args: Parameters<SqliteEventStore['insertEvents']>) => this.insertEvents(...args))
     this.now = options.now ?? Date.now
     this.pollIntervalMs = options.pollIntervalMs ?? 200
     this.sql = {
@@ -129,13 +138,38 @@ export class SqliteEventStore implements EventStore {
   // Runs inside the group's transaction. Throws a domain-level store error (which
   // fails only this append) before it has written anything.
   private appendInTransaction (pending: PendingAppend, recordedAt: number, recorded: Row[]): AppendResult {
+    // Almost every append is of new events: insert them straight away and let the unique
+    // index on event_id catch a repeat, which then takes the careful path below.
+    const { streamId, events, expected } = pending
+    const ids = new Set(events.map(event => event.id))
+    if (ids.size === events.length) {
+      const mark = recorded.length
+      try {
+        const revision = this.sql.lastRevision.get(streamId)?.revision ?? -1
+        checkExpectedRevision(streamId, expected, revision)
+        // One statement is atomic by itself; several need a savepoint to undo them together.
+        return events.length === 1
+          ? this.insertEvents(streamId, events, revision, recordedAt, recorded)
+          : this.insertAtomically(streamId, events, revision, recordedAt, recorded)
+      } catch (error) {
+        recorded.length = mark
+        if (!(error instanceof WrongExpectedRevisionError) && !isUniqueViolation(error)) throw error
+      }
+    }
+    return this.appendCarefully(pending, recordedAt, recorded)
+  }
+
+  /** Sorts out repeated event ids first: a retried append is a no-op, a reused id an error. */
+  private appendCarefully (pending: PendingAppend, recordedAt: number, recorded: Row[]): AppendResult {
     const { streamId, events, expected } = pending
     const fresh: EventToAppend[] = []
+    const freshIds = new Set<string>()
     let lastExisting: Pick<Row, 'position' | 'revision'> | undefined
     for (const event of events) {
       const existing = this.sql.byEventId.get(event.id)
       if (existing === undefined) {
-        if (fresh.some(e => e.id === event.id)) continue
+        if (freshIds.has(event.id)) continue
+        freshIds.add(event.id)
         fresh.push(event)
       } else if (existing.stream_id !== streamId) {
         throw new EventIdConflictError(event.id, existing.stream_id)
@@ -146,10 +180,15 @@ export class SqliteEventStore implements EventStore {
     if (fresh.length === 0 && lastExisting !== undefined) {
       return { revision: lastExisting.revision, position: lastExisting.position, duplicate: true }
     }
-    let revision = this.sql.lastRevision.get(streamId)?.revision ?? -1
+    const revision = this.sql.lastRevision.get(streamId)?.revision ?? -1
     checkExpectedRevision(streamId, expected, revision)
+    return this.insertEvents(streamId, fresh, revision, recordedAt, recorded)
+  }
+
+  private insertEvents (streamId: string, events: readonly EventToAppend[], lastRevision: number, recordedAt: number, recorded: Row[]): AppendResult {
+    let revision = lastRevision
     let position = 0
-    for (const event of fresh) {
+    for (const event of events) {
       revision += 1
       const data = JSON.stringify(event.data)
       const metadata = JSON.stringify(event.metadata ?? {})
@@ -159,6 +198,7 @@ export class SqliteEventStore implements EventStore {
     }
     return { revision, position, duplicate: false }
   }
+
 
   async readStream (streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const max = options.maxCount ?? Number.MAX_SAFE_INTEGER
@@ -185,7 +225,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   async * subscribe (options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
-    let after = options.after ?? 0
+    const cursor = { after: options.after ?? 0 }
+    this.cursors.add(cursor)
+    try {
+      yield * this.follow(cursor, options)
+    } finally {
+      this.cursors.delete(cursor)
+    }
+  }
+
+  private async * follow (cursor: { after: number }, options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
     const maxCount = options.maxCount ?? 1000
     const { signal, idleMs, lingerMs } = options
     let idleSince = performance.now()
@@ -194,10 +243,10 @@ export class SqliteEventStore implements EventStore {
     // (the poll) needs to look in the file for appends by other processes.
     let pollFile = true
     while (!this.closed && signal?.aborted !== true) {
-      const batch = this.readShared(after, maxCount, pollFile)
+      const batch = this.readShared(cursor.after, maxCount, pollFile)
       const last = batch[batch.length - 1]
       if (last !== undefined) {
-        after = last.position
+        cursor.after = last.position
         idleSince = performance.now()
         idleReported = false
         yield batch
@@ -247,8 +296,14 @@ export class SqliteEventStore implements EventStore {
     if (first === undefined) return
     // Another process appended in between: the tail would have a gap, so start it again.
     if (last !== undefined && first.position !== last.position + 1) this.tail = []
-    this.tail.push(...recorded)
-    if (this.tail.length > 2 * tailKept) this.tail = this.tail.slice(-tailKept)
+    for (const event of recorded) this.tail.push(event)
+    // Drop what every subscription has read, in one go once it is half the tail.
+    let slowest = Infinity
+    for (const cursor of this.cursors) slowest = Math.min(slowest, cursor.after)
+    const firstKept = this.tail[0]?.position ?? 0
+    const read = Math.max(0, Math.min(this.tail.length, slowest - firstKept + 1))
+    const drop = Math.max(read, this.tail.length - tailMax)
+    if (drop > 0 && (drop * 2 >= this.tail.length || this.tail.length > tailMax)) this.tail = this.tail.slice(drop)
   }
 
   async close (): Promise<void> {
@@ -258,6 +313,10 @@ export class SqliteEventStore implements EventStore {
     this.closed = true
     this.appended.notify()
   }
+}
+
+function isUniqueViolation (error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
 function toRecorded (row: Row): RecordedEvent {
