@@ -84,7 +84,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 10_000
     this.retryDelayMs = options.retryDelayMs ?? 1000
     // Far behind, commit by volume: every commit rewrites each touched document once.
-    this.limits = options.catchUpLimits ?? { events: 250_000, documents: 20_000, ms: 30_000 }
+    this.limits = options.catchUpLimits ?? { events: 1_000_000, documents: 20_000, ms: 60_000 }
     this.lingerMs = options.lingerMs ?? 1
     this.commitIntervalMs = options.commitIntervalMs ?? 1000
     for (const definition of definitions) {
