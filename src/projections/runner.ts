@@ -200,6 +200,8 @@ export class ProjectionRunner {
       if (batch.length === 0) break
       await this.evolveBatch(running, batch)
       if (running.pending.isFull(this.limits)) await this.commit(running)
+      // Batches are synchronous work: let timers and requests run between them.
+      await new Promise(resolve => setImmediate(resolve))
     }
     await this.commit(running)
   }
