@@ -11,6 +11,8 @@ export const masteryProjection: ProjectionDefinition<MasteryLedger> = {
   // 1 stored a ledger's `recent` answers as one flat list; 2 stores them in chunks.
   version: 2,
   eventTypes: new Set(['ActivityAnswered']),
+  // A learner's answers are all in their own activity stream.
+  documentsFollowStreams: true,
   keys (event) {
     return [`mastery:${(event.data as DataOf<'ActivityAnswered'>).learnerId}`]
   },

@@ -19,6 +19,12 @@ export interface ProjectionDefinition<Doc = unknown> {
    * cheaper than one `evolve` each. It must equal folding them through `evolve`.
    */
   evolveAll? (doc: Doc | undefined, events: readonly RecordedEvent[], key: string): Doc | undefined
+  /**
+   * Set when every document is changed by the events of one stream only (a learner's ledger
+   * by that learner's activity stream). A rebuild may then replay the log stream by stream,
+   * each stream's events together and in order, folding every document once.
+   */
+  readonly documentsFollowStreams?: boolean
 }
 
 export interface Checkpoint {

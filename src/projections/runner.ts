@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { EventStore, RecordedEvent } from '../store/event-store.ts'
 import { Signal } from '../store/signal.ts'
-import type { ProjectionDefinition, ReadModelStore } from './projection.ts'
+import type { Checkpoint, ProjectionDefinition, ReadModelStore } from './projection.ts'
 import { DocumentCache } from './document-cache.ts'
 
 export interface ProjectionRunnerOptions {
@@ -45,6 +45,9 @@ class Pending {
     return this.events >= limits.events || this.changes.size >= limits.documents || Date.now() - this.since >= limits.ms
   }
 }
+
+/** How many finished documents a replay by stream stores at a time. */
+const replayCommitDocuments = 1000
 
 export class ReadTimeoutError extends Error {
   constructor (readonly position: number, readonly reached: number) {
@@ -177,6 +180,7 @@ export class ProjectionRunner {
     await this.readModels.reset(projection, running.definition.version)
     this.resetTo(running, 0)
     const head = await this.store.headPosition()
+    if (running.definition.documentsFollowStreams === true) await this.replayByStream(running, head)
     if (wasRunning) {
       await this.startOne(running)
       await this.waitFor(head, { projections: [projection], timeoutMs: Number.MAX_SAFE_INTEGER })
@@ -204,6 +208,31 @@ export class ProjectionRunner {
       await new Promise(resolve => setImmediate(resolve))
     }
     await this.commit(running)
+  }
+
+  /**
+   * Rebuilds up to `head` reading the log stream by stream. Documents stored on the way carry
+   * a checkpoint that claims no progress and a version no definition has, so a crash part-way
+   * makes the next start rebuild from zero rather than add to half-built documents.
+   */
+  private async replayByStream (running: Running, head: number): Promise<void> {
+    const { definition } = running
+    const types = [...definition.eventTypes]
+    const unfinished = { position: 0, version: -definition.version }
+    let after: { streamId: string, revision: number } | undefined
+    for (;;) {
+      const page = await this.store.readByStream({ types, upTo: head, maxCount: this.batchSize, ...(after === undefined ? {} : { after }) })
+      const last = page[page.length - 1]
+      if (last === undefined) break
+      after = { streamId: last.streamId, revision: last.revision }
+      this.mergeIntoPending(running, await this.evolveEvents(running, page), page.length)
+      // A stream's documents are final once the replay has moved past it: store them in small
+      // steps and leave them out of the cache, so memory stays flat however large the log.
+      if (running.pending.changes.size >= Math.min(replayCommitDocuments, this.limits.documents)) await this.store$(running, unfinished, { cache: false })
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    await this.store$(running, { position: head, version: definition.version }, { cache: false })
+    running.position = running.committed = head
   }
 
   private resetTo (running: Running, position: number): void {
@@ -275,12 +304,23 @@ export class ProjectionRunner {
 
   /** Evolves one batch into the pending changes: all of it, or (if evolve throws) none of it. */
   private async evolveBatch (running: Running, batch: readonly RecordedEvent[]): Promise<void> {
+    const last = batch[batch.length - 1]
+    if (last === undefined) return
+    this.mergeIntoPending(running, await this.evolveEvents(running, batch), batch.length)
+    running.pending.last = last
+    running.position = last.position
+    running.failure = undefined
+    this.progressed.notify()
+  }
+
+  /** The documents these events change, evolved from their newest versions (nothing is changed yet). */
+  private async evolveEvents (running: Running, events: readonly RecordedEvent[]): Promise<Map<string, unknown>> {
     const { definition } = running
     const changes = new Map<string, unknown>()
     if (definition.evolveAll !== undefined) {
-      // Keys are independent: group the batch by document, then evolve each once.
+      // Keys are independent: group the events by document, then evolve each once.
       const byKey = new Map<string, RecordedEvent[]>()
-      for (const event of batch) {
+      for (const event of events) {
         if (!definition.eventTypes.has(event.type)) continue
         for (const key of definition.keys(event)) {
           const list = byKey.get(key)
@@ -288,9 +328,9 @@ export class ProjectionRunner {
           else list.push(event)
         }
       }
-      for (const [key, events] of byKey) changes.set(key, definition.evolveAll(await this.current(running, key), events, key))
+      for (const [key, keyed] of byKey) changes.set(key, definition.evolveAll(await this.current(running, key), keyed, key))
     } else {
-      for (const event of batch) {
+      for (const event of events) {
         if (!definition.eventTypes.has(event.type)) continue
         for (const key of definition.keys(event)) {
           const doc = changes.has(key) ? changes.get(key) : await this.current(running, key)
@@ -298,15 +338,13 @@ export class ProjectionRunner {
         }
       }
     }
-    const last = batch[batch.length - 1]
-    if (last === undefined) return
+    return changes
+  }
+
+  private mergeIntoPending (running: Running, changes: ReadonlyMap<string, unknown>, events: number): void {
     const { pending } = running
     for (const [key, doc] of changes) pending.changes.set(key, doc)
-    pending.events += batch.length
-    pending.last = last
-    running.position = last.position
-    running.failure = undefined
-    this.progressed.notify()
+    pending.events += events
   }
 
   /** The newest version of a document: evolved, cached, or stored. */
@@ -319,11 +357,16 @@ export class ProjectionRunner {
 
   /** Stores the pending documents and the checkpoint in one transaction. */
   private async commit (running: Running): Promise<void> {
+    const last = running.pending.last
+    if (last === undefined) return
+    await this.store$(running, { position: last.position, version: running.definition.version })
+    running.committed = last.position
+  }
+
+  private async store$ (running: Running, checkpoint: Checkpoint, options: { cache: boolean } = { cache: true }): Promise<void> {
     const { definition, cache, pending } = running
-    if (pending.last === undefined) return
-    await this.readModels.commit(definition.name, { position: pending.last.position, version: definition.version }, pending.changes)
-    for (const [key, doc] of pending.changes) cache.set(key, doc)
-    running.committed = pending.last.position
+    await this.readModels.commit(definition.name, checkpoint, pending.changes)
+    if (options.cache) for (const [key, doc] of pending.changes) cache.set(key, doc)
     running.committedAt = Date.now()
     if (running.pending === pending) running.pending = new Pending()
   }

@@ -48,6 +48,16 @@ export interface ReadAllOptions {
   readonly maxCount?: number
 }
 
+export interface ReadByStreamOptions {
+  /** Only events of these types. */
+  readonly types: readonly string[]
+  /** Only events at or before this log position. */
+  readonly upTo: number
+  /** Continue after this event (exclusive), in the order of this read. */
+  readonly after?: { readonly streamId: string, readonly revision: number }
+  readonly maxCount?: number
+}
+
 export interface SubscribeOptions extends ReadAllOptions {
   readonly signal?: AbortSignal
   /**
@@ -70,6 +80,12 @@ export interface EventStore {
   streamRevision(streamId: string): Promise<number>
   /** Events of every stream in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>
+  /**
+   * Events of some types up to a position, ordered by stream id, then revision: each stream's
+   * events together and in order. Rebuilding a projection whose documents each follow one
+   * stream reads the log this way, folding each document once.
+   */
+  readByStream(options: ReadByStreamOptions): Promise<RecordedEvent[]>
   /** Position of the last event in the log (0 when empty). */
   headPosition(): Promise<number>
   /**

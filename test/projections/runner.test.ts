@@ -180,3 +180,57 @@ t.test('a list read sees documents evolved but not yet stored, deletions too, wi
   t.same((await readModels.list('items', 'item:')).map(r => r.key), ['item:a', 'item:bb', 'item:d'], 'stop() stores it all')
   await close()
 })
+
+// Records, per stream, the positions it saw in order: any reordering or double count shows.
+const trail = (options: { failAtPosition?: number } = {}): ProjectionDefinition<{ seen: number[] }> => ({
+  name: 'trail',
+  version: 1,
+  eventTypes: new Set(['Tick']),
+  documentsFollowStreams: true,
+  keys: e => [`trail:${e.streamId}`],
+  evolve: (doc, e) => ({ seen: [...(doc?.seen ?? []), e.position] }),
+  evolveAll (doc, events) {
+    if (events.some(e => e.position === options.failAtPosition)) throw new Error('crash part-way through a rebuild')
+    return { seen: [...(doc?.seen ?? []), ...events.map(e => e.position)] }
+  }
+})
+
+t.test('a projection whose documents follow streams is rebuilt stream by stream, to the same documents', async t => {
+  const { store, readModels, close } = open(t.testdir())
+  await ticks(store, 5, 12)
+  await store.append('s-1', [{ id: 'ignored', type: 'Tock', data: {} }])
+  const live = new ProjectionRunner(store, readModels, [trail()], silent, { batchSize: 7 })
+  await live.catchUpAll()
+  const before = await readModels.list('trail', 'trail:')
+  let pages = 0
+  const counting = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+    readByStream: async (...args: Parameters<typeof store.readByStream>) => { pages++; return store.readByStream(...args) }
+  }) as typeof store
+  const runner = new ProjectionRunner(counting, readModels, [trail()], silent, { batchSize: 7 })
+  await runner.rebuild('trail')
+  t.ok(pages > 1, `read by stream, ${pages} pages`)
+  t.same(await readModels.list('trail', 'trail:'), before, 'the same documents as replaying in log order')
+  t.same(await readModels.checkpoint('trail'), { position: await store.headPosition(), version: 1 })
+  await close()
+})
+
+t.test('a rebuild by stream that stops part-way is started again from zero, never added to', async t => {
+  const dir = t.testdir()
+  let s = open(dir)
+  const last = await ticks(s.store, 6, 5)
+  const crashAt = (await s.store.readStream('s-4'))[2]?.position
+  const failing = new ProjectionRunner(s.store, s.readModels, [trail({ failAtPosition: crashAt })], silent, { batchSize: 4, catchUpLimits: { events: 1000, documents: 2, ms: 60_000 } })
+  await t.rejects(failing.rebuild('trail'), /crash part-way/)
+  t.equal((await s.readModels.checkpoint('trail'))?.version, -1, 'documents stored on the way are marked unfinished')
+  await s.close()
+
+  s = open(dir)
+  const runner = new ProjectionRunner(s.store, s.readModels, [trail()], silent)
+  await runner.start()
+  await runner.waitFor(last)
+  const positions = (await s.store.readStream('s-4')).map(e => e.position)
+  t.same(await runner.get('trail', 'trail:s-4'), { seen: positions }, 'each event exactly once, in order')
+  await runner.stop()
+  t.same(await s.readModels.checkpoint('trail'), { position: last, version: 1 })
+  await s.close()
+})

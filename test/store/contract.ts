@@ -128,6 +128,35 @@ export function eventStoreContract (t: Test, factory: StoreFactory): void {
     t.equal(await store.headPosition(), positions[2])
   })
 
+  withStore('readByStream: matching events up to a position, each stream together and in order, page by page', async (t, store) => {
+    for (let i = 0; i < 6; i++) {
+      for (const s of ['b', 'a-long', 'c', 'a']) await store.append(s, [ev(i % 3 === 2 ? 'Other' : 'Wanted', { s, i })])
+    }
+    const upTo = (await store.readAll({ maxCount: 20 }))[19]?.position ?? 0
+    const expected = (await store.readAll({ maxCount: 1000 })).filter(e => e.type === 'Wanted' && e.position <= upTo)
+    const read: RecordedEvent[] = []
+    let after: { streamId: string, revision: number } | undefined
+    for (;;) {
+      const page = await store.readByStream({ types: ['Wanted'], upTo, maxCount: 3, ...(after === undefined ? {} : { after }) })
+      if (page.length === 0) break
+      read.push(...page)
+      const last = page[page.length - 1] as RecordedEvent
+      after = { streamId: last.streamId, revision: last.revision }
+    }
+    t.same(read.map(e => e.id).sort(), expected.map(e => e.id).sort(), 'every matching event up to the position, once')
+    const streams = read.map(e => e.streamId).filter((s, i, all) => i === 0 || all[i - 1] !== s)
+    t.equal(new Set(streams).size, streams.length, 'each stream\'s events come together')
+    for (const s of new Set(streams)) {
+      const revisions = read.filter(e => e.streamId === s).map(e => e.revision)
+      t.same(revisions, [...revisions].sort((x, y) => x - y), `stream ${s} in revision order`)
+    }
+    const [first] = await store.readByStream({ types: ['Wanted'], upTo, maxCount: 1 })
+    const original = expected.find(e => e.id === first?.id)
+    t.same(first?.metadata, original?.metadata, 'metadata as written')
+    t.same(first?.data, original?.data, 'data as written')
+    t.same(await store.readByStream({ types: ['Nothing'], upTo }), [], 'no type matches: nothing')
+  })
+
   withStore('an empty log has head position 0 and reads as empty', async (t, store) => {
     t.equal(await store.headPosition(), 0)
     t.same(await store.readAll(), [])

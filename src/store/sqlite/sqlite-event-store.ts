@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3'
 import {
   checkExpectedRevision, EventIdConflictError, StoreError, WrongExpectedRevisionError,
   type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
-  type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
+  type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import type { SqliteDatabase } from './database.ts'
 import { Signal } from '../signal.ts'
@@ -62,6 +62,8 @@ export class SqliteEventStore implements EventStore {
     readForwards: Statement<[string, number, number], Row>
     readBackwards: Statement<[string, number, number], Row>
     readAll: Statement<[number, number], Row>
+    readByStream: Statement<[string, number, number, string, number], Omit<Row, 'metadata'>>
+    metadataAt: Statement<[number], { metadata: string }>
     head: Statement<[], { p: number | null }>
     lastRecorded: Statement<[], { t: number | null }>
   }
@@ -80,6 +82,11 @@ export class SqliteEventStore implements EventStore {
       readForwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
       readBackwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
       readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      // Walks the (stream_id, revision) index from a keyset position.
+      readByStream: db.prepare(`SELECT position, event_id, stream_id, revision, type, data, recorded_at FROM events
+        WHERE (stream_id, revision) > (?, ?) AND position <= ? AND type IN (SELECT value FROM json_each(?))
+        ORDER BY stream_id, revision LIMIT ?`),
+      metadataAt: db.prepare('SELECT metadata FROM events WHERE position = ?'),
       head: db.prepare('SELECT MAX(position) AS p FROM events'),
       lastRecorded: db.prepare('SELECT recorded_at AS t FROM events ORDER BY position DESC LIMIT 1')
     }
@@ -220,6 +227,13 @@ export class SqliteEventStore implements EventStore {
     return this.sql.readAll.all(after, maxCount).map(toRecorded)
   }
 
+  async readByStream (options: ReadByStreamOptions): Promise<RecordedEvent[]> {
+    const after = options.after ?? { streamId: '', revision: -1 }
+    const rows = this.sql.readByStream.all(after.streamId, after.revision, options.upTo, JSON.stringify(options.types), options.maxCount ?? 1000)
+    const metadataAt = (position: number): string => this.sql.metadataAt.get(position)?.metadata ?? '{}'
+    return rows.map(row => new LazyMetadataEvent(row, metadataAt))
+  }
+
   async headPosition (): Promise<number> {
     return this.sql.head.get()?.p ?? 0
   }
@@ -312,6 +326,36 @@ export class SqliteEventStore implements EventStore {
     if (this.queue.length > 0) this.flush()
     this.closed = true
     this.appended.notify()
+  }
+}
+
+/**
+ * A recorded event whose metadata is read when first asked for: a rebuild reads the whole
+ * log, and most projections never look at metadata.
+ */
+class LazyMetadataEvent implements RecordedEvent {
+  readonly id: string
+  readonly type: string
+  readonly data: unknown
+  readonly streamId: string
+  readonly revision: number
+  readonly position: number
+  readonly recordedAt: number
+  private parsed: Record<string, unknown> | undefined
+
+  constructor (row: Omit<Row, 'metadata'>, private readonly metadataAt: (position: number) => string) {
+    this.id = row.event_id
+    this.type = row.type
+    this.data = JSON.parse(row.data)
+    this.streamId = row.stream_id
+    this.revision = row.revision
+    this.position = row.position
+    this.recordedAt = row.recorded_at
+  }
+
+  get metadata (): Record<string, unknown> {
+    this.parsed ??= JSON.parse(this.metadataAt(this.position)) as Record<string, unknown>
+    return this.parsed
   }
 }
 
