@@ -1,6 +1,6 @@
 // The name the admin downloads, e.g. international-flags-scorm2004-r3.zip: readable in any
 // file system and any LMS upload form, so plain ASCII only.
-import type { ScormFormat } from './build-package.ts'
+import type { PackageFormat } from './build-package.ts'
 
 const maxSlugLength = 60
 
@@ -19,6 +19,6 @@ export function titleSlug (title: string): string {
   return (lastHyphen > maxSlugLength / 2 ? cut.slice(0, lastHyphen) : cut).replace(/-+$/, '')
 }
 
-export function packageFileName (title: string, format: ScormFormat, revision: number): string {
+export function packageFileName (title: string, format: PackageFormat, revision: number): string {
   return `${titleSlug(title) || 'package'}-${format}-r${revision}.zip`
 }

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildPackage, PackageInputError, type PackageInput, type ScormFormat } from '../../packaging/build-package.ts'
+import { buildPackage, PackageInputError, type PackageFormat, type PackageInput, type ScormFormat } from '../../packaging/build-package.ts'
 import { launcherScriptSource, packageAssets, renderedFiles } from '../../packaging/assets.ts'
 import { deterministicZip, fillZipTemplate } from '../../packaging/deterministic-zip.ts'
 import { packageFileName, titleSlug } from '../../packaging/file-name.ts'
@@ -17,7 +17,7 @@ import { describeTitle, hostileTitles } from './support/titles.ts'
 import { specsDir, validateXml, validationToolsProblem } from './support/xmllint.ts'
 
 const run = promisify(execFile)
-const input = (format: ScormFormat, extra: Partial<PackageInput> = {}): PackageInput => ({
+const input = (format: PackageFormat, extra: Partial<PackageInput> = {}): PackageInput => ({
   packageId: 'pkg_flags', revision: 3, title: 'International Flags', format, serviceUrl: 'https://mastery.example.com', launchKey: 'lk_0123456789abcdef', ...extra
 })
 
@@ -87,7 +87,27 @@ for (const format of ['scorm12', 'scorm2004'] as const) {
     const result = validateXml(entries[0]!.text, schema, dir)
     t.ok(result.valid, `imsmanifest.xml validates against ${schema} beside it`, { messages: result.messages })
   })
+}
 
+const launchUrlFiles: Record<'aicc' | 'cmi5' | 'xapi', string[]> = {
+  aicc: ['mastery-pkg_flags.crs', 'mastery-pkg_flags.au', 'mastery-pkg_flags.des', 'mastery-pkg_flags.cst'],
+  cmi5: ['cmi5.xml'],
+  xapi: ['tincan.xml']
+}
+
+for (const format of ['aicc', 'cmi5', 'xapi'] as const) {
+  t.test(`${format}: the files of the package`, async (t) => {
+    const entries = await unzip((await buildPackage(input(format))).bytes)
+    t.same(entries.map((e) => e.name), launchUrlFiles[format], 'only what the LMS imports, at the root: no launcher, the LMS launches the service')
+    t.ok(entries.every((e) => !e.dir && !e.name.includes('/')), 'no folders')
+    t.ok(entries.every((e) => e.date.toISOString() === '2020-01-01T00:00:00.000Z'), 'every entry has the same fixed date')
+    t.ok(entries.every((e) => e.unixPermissions === null), 'no Unix permission bits')
+    const launchUrl = `https://mastery.example.com/lms/${format}/launch?package=pkg_flags&revision=3&key=lk_0123456789abcdef`
+    t.ok(entries.some((e) => e.text.replaceAll('&amp;', '&').includes(launchUrl)), 'launched at the service\'s route for the format')
+  })
+}
+
+for (const format of ['scorm12', 'scorm2004', 'aicc', 'cmi5', 'xapi'] as const) {
   t.test(`${format}: the admin-only description never goes into the zip`, async (t) => {
     const description = 'ADMIN-ONLY-NOTE: internal cost centre 4711'
     const built = await buildPackage({ ...input(format), description } as PackageInput)
@@ -111,14 +131,14 @@ for (const format of ['scorm12', 'scorm2004'] as const) {
 }
 
 t.test('the same bytes in other timezones and other processes', async (t) => {
-  const inputs = [input('scorm12'), input('scorm2004')]
+  const inputs = [input('scorm12'), input('scorm2004'), input('aicc'), input('cmi5'), input('xapi')]
   const local = await Promise.all(inputs.map(async (i) => (await buildPackage(i)).checksum))
   const child = fileURLToPath(new URL('./support/build-child.ts', import.meta.url))
   // UTC+14 and UTC-11: local midnight of 2020-01-01 falls on different UTC days in each.
   for (const tz of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', child, JSON.stringify(inputs)], { env: { ...process.env, TZ: tz } })
     const result = JSON.parse(stdout) as { checksums: string[], offsetMinutes: number }
-    t.same(result.checksums, local, `TZ=${tz} (UTC offset ${-result.offsetMinutes / 60} h): scorm12 and scorm2004 identical`)
+    t.same(result.checksums, local, `TZ=${tz} (UTC offset ${-result.offsetMinutes / 60} h): every format identical`)
   }
 })
 
@@ -150,6 +170,7 @@ t.test('a build takes a few milliseconds', async (t) => {
 t.test('the file name: an ASCII slug of the title, the format and the revision', async (t) => {
   t.equal((await buildPackage(input('scorm2004'))).fileName, 'international-flags-scorm2004-r3.zip')
   t.equal((await buildPackage(input('scorm12', { revision: 1 }))).fileName, 'international-flags-scorm12-r1.zip')
+  for (const format of ['aicc', 'cmi5', 'xapi'] as const) t.equal((await buildPackage(input(format))).fileName, `international-flags-${format}-r3.zip`)
   t.equal(packageFileName('Crème brûlée: Ærøskøbing & İstanbul', 'scorm12', 2), 'creme-brulee-r-sk-bing-istanbul-scorm12-r2.zip')
   t.equal(packageFileName('🎌🎌🎌', 'scorm2004', 5), 'package-scorm2004-r5.zip', 'nothing ASCII left: "package"')
   t.equal(packageFileName('عنوان عربي', 'scorm12', 1), 'package-scorm12-r1.zip')
@@ -168,12 +189,15 @@ t.test('input the builder refuses, with a precise message', async (t) => {
     ['a fractional revision', { revision: 1.5 }, /revision/],
     ['an empty title', { title: '' }, /title must not be empty/],
     ['a title of 201 characters', { title: 'x'.repeat(201) }, /at most 200 characters/],
-    ['an unknown format', { format: 'aicc' as ScormFormat }, /format/],
+    ['an unknown format', { format: 'scorm3' as PackageFormat }, /format must be one of scorm12, scorm2004, aicc, cmi5, xapi/],
     ['a service URL with a trailing slash', { serviceUrl: 'https://mastery.example.com/' }, /serviceUrl/],
     ['a service URL with a query', { serviceUrl: 'https://mastery.example.com?x=1' }, /serviceUrl/],
     ['a non-http service URL', { serviceUrl: 'javascript:alert(1)' }, /serviceUrl/],
     ['a service URL with credentials', { serviceUrl: 'https://user:pw@mastery.example.com' }, /serviceUrl/],
-    ['an empty launch key', { launchKey: '' }, /launchKey/]
+    ['an empty launch key', { launchKey: '' }, /launchKey/],
+    ['a launch key with a space', { launchKey: 'lk one' }, /launchKey/],
+    ['a launch key with a lone surrogate (it cannot go into a URL)', { launchKey: 'lk_\uD83D' }, /launchKey/],
+    ['a launch key of 513 characters', { launchKey: 'k'.repeat(513) }, /launchKey/]
   ]
   for (const [what, change, message] of cases) {
     await t.rejects(buildPackage(input('scorm12', change)), message, what)
