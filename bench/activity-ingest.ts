@@ -129,6 +129,13 @@ export async function measureHelloWorld (options: LoadOptions): Promise<LoadResu
   return summarise(run.value, 1, run.stats)
 }
 
+/** The same request as the service's single-event ingest, against `bare-post` (a fixture is made up: nothing checks it). */
+export async function measureBarePost (options: LoadOptions): Promise<LoadResult> {
+  const fixture: ServiceFixture = { adminKey: 'msk_bench', learnerIds: ['lrn_bench'], activityId: 'act_bench', optionIds: ['opt_a', 'opt_b'] }
+  const run = await withTarget(['bare-post'], ({ port }, mark) => measure(port, options, ingestRequest(fixture, 1), mark))
+  return summarise(run.value, 1, run.stats)
+}
+
 export async function measureActivityIngest (options: LoadOptions, service: ServiceOptions, eventsPerRequest: number): Promise<LoadResult> {
   const run = await withTarget(['service', JSON.stringify(service)], ({ port, fixture }, mark) => measure(port, options, ingestRequest(fixture as ServiceFixture, eventsPerRequest), mark))
   return summarise(run.value, eventsPerRequest, run.stats)

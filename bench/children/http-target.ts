@@ -1,5 +1,6 @@
 // A server for the HTTP benchmarks, in its own process so it does not share a core
-// with autocannon. Argument "hello": a fastify hello-world. Argument "service": the real
+// with autocannon. Argument "hello": a fastify hello-world. Argument "bare-post": fastify
+// parsing an ingest body and answering 202, nothing else. Argument "service": the real
 // service (openService + buildApp) on a temp DATA_DIR with the demo account seeded.
 // Sends { type: 'ready', port, fixture } and, on { type: 'stop' }, { type: 'stopped', stats }.
 import Database from 'better-sqlite3'
@@ -53,6 +54,19 @@ async function helloWorld (): Promise<{ app: FastifyInstance, stop: () => Promis
   return { app, stop: async () => { await app.close(); return undefined } }
 }
 
+/**
+ * The HTTP and JSON floor of the ingest route: fastify parsing the same body and answering
+ * 202 with the same shape, with no authentication, domain, store or projections.
+ */
+async function barePost (): Promise<{ app: FastifyInstance, stop: () => Promise<ServiceStats | undefined> }> {
+  const app = Fastify({ logger: false })
+  app.post('/v1/activity', async (request, reply) => {
+    const { events } = request.body as { events: unknown[] }
+    return reply.code(202).send({ accepted: events.length, duplicates: 0, position: 0 })
+  })
+  return { app, stop: async () => { await app.close(); return undefined } }
+}
+
 async function service (options: ServiceOptions): Promise<{ app: FastifyInstance, fixture: ServiceFixture, stop: () => Promise<ServiceStats> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mastery-sync-bench-http-'))
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: options.synchronous })
@@ -98,8 +112,12 @@ async function service (options: ServiceOptions): Promise<{ app: FastifyInstance
 
 async function main (): Promise<void> {
   const kind = process.argv[2]
-  if (kind !== 'hello' && kind !== 'service') throw new Error('usage: http-target.ts hello | service <options json>')
-  const target = kind === 'hello' ? { ...(await helloWorld()), fixture: undefined } : await service(JSON.parse(process.argv[3] ?? '{}') as ServiceOptions)
+  if (kind !== 'hello' && kind !== 'bare-post' && kind !== 'service') throw new Error('usage: http-target.ts hello | bare-post | service <options json>')
+  const target = kind === 'hello'
+    ? { ...(await helloWorld()), fixture: undefined }
+    : kind === 'bare-post'
+      ? { ...(await barePost()), fixture: undefined }
+      : await service(JSON.parse(process.argv[3] ?? '{}') as ServiceOptions)
   await target.app.listen({ port: 0, host: '127.0.0.1' })
   const address = target.app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no TCP address')
