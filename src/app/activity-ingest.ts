@@ -19,13 +19,15 @@ export async function ingestActivity (ctx: AppContext, who: Submitter, items: re
   const now = ctx.now()
   const byStream = new Map<string, EventToAppend[]>()
   const problems: { index: number, code: string, message: string }[] = []
+  // One object for the whole batch: the store serialises it once.
+  const metadata = { accountId: who.accountId, actor: who.kind === 'admin' ? { kind: 'app', id: who.keyId } : { kind: 'learner', id: who.learnerId } }
   for (const [index, item] of items.entries()) {
     try {
       const learnerId = await resolveLearner(ctx, who, item.learnerId)
       const [event] = decideActivity(await toCommand(ctx, who.accountId, learnerId, item, now), undefined) as [ActivityEvent]
       const stream = `activity-${learnerId}`
       const list = byStream.get(stream) ?? []
-      list.push({ id: item.eventId, type: event.type, data: event.data, metadata: { accountId: who.accountId, actor: who.kind === 'admin' ? { kind: 'app', id: who.keyId } : { kind: 'learner', id: who.learnerId } } })
+      list.push({ id: item.eventId, type: event.type, data: event.data, metadata })
       byStream.set(stream, list)
     } catch (error) {
       if (!(error instanceof AppError)) throw error

@@ -53,6 +53,7 @@ export class SqliteEventStore implements EventStore {
   private lastRecordedAt = 0
   private closed = false
   private tail: RecordedEvent[] = []
+  private lastMetadata: { object: unknown, json: string } = { object: undefined, json: '{}' }
   /** Where each live subscription has read up to. */
   private readonly cursors = new Set<{ after: number }>()
   private readonly sql: {
@@ -132,7 +133,7 @@ export class SqliteEventStore implements EventStore {
     this.lastRecordedAt = recordedAt
     // Subscribers get what a read of the file would give (JSON round-tripped), so nothing the
     // appender still holds is shared with them.
-    this.remember(recorded.map(toRecorded))
+    this.remember(recordedOnce(recorded))
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]
       if (outcome === undefined) pending.reject(new Error('append outcome missing'))
@@ -192,13 +193,19 @@ export class SqliteEventStore implements EventStore {
     return this.insertEvents(streamId, fresh, revision, recordedAt, recorded)
   }
 
+  /** Events of one batch usually share one metadata object: serialise it once. */
+  private metadataJson (metadata: Readonly<Record<string, unknown>> | undefined): string {
+    if (metadata !== this.lastMetadata.object) this.lastMetadata = { object: metadata, json: JSON.stringify(metadata ?? {}) }
+    return this.lastMetadata.json
+  }
+
   private insertEvents (streamId: string, events: readonly EventToAppend[], lastRevision: number, recordedAt: number, recorded: Row[]): AppendResult {
     let revision = lastRevision
     let position = 0
     for (const event of events) {
       revision += 1
       const data = JSON.stringify(event.data)
-      const metadata = JSON.stringify(event.metadata ?? {})
+      const metadata = this.metadataJson(event.metadata)
       const info = this.sql.insert.run(event.id, streamId, revision, event.type, data, metadata, recordedAt)
       position = Number(info.lastInsertRowid)
       recorded.push({ position, event_id: event.id, stream_id: streamId, revision, type: event.type, data, metadata, recorded_at: recordedAt })
@@ -361,6 +368,19 @@ class LazyMetadataEvent implements RecordedEvent {
 
 function isUniqueViolation (error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+}
+
+/**
+ * Rows of one flush as subscribers get them. Identical metadata (one batch's events) is
+ * parsed once and shared: subscribers treat events as read-only.
+ */
+function recordedOnce (rows: readonly Row[]): RecordedEvent[] {
+  const metadata = new Map<string, Record<string, unknown>>()
+  return rows.map(row => {
+    let parsed = metadata.get(row.metadata)
+    if (parsed === undefined) metadata.set(row.metadata, parsed = JSON.parse(row.metadata) as Record<string, unknown>)
+    return { id: row.event_id, type: row.type, data: JSON.parse(row.data), metadata: parsed, streamId: row.stream_id, revision: row.revision, position: row.position, recordedAt: row.recorded_at }
+  })
 }
 
 function toRecorded (row: Row): RecordedEvent {
