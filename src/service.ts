@@ -8,11 +8,15 @@ import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
 import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
 import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { ProjectionRunner } from './projections/runner.ts'
+import { SqliteParallelReplay, type DefinitionsModule } from './projections/parallel-replay.ts'
 import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { loadOrCreateSecret } from './secrets.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
 import { buildPackage } from '../packaging/build-package.ts'
+
+/** Where the replay workers find the projections the service runs. */
+export const projectionsModule: DefinitionsModule = { url: new URL('../projections/index.ts', import.meta.url).href, exportName: 'projections' }
 
 export interface ServiceOptions {
   readonly dataDir: string
@@ -53,11 +57,14 @@ export const newId = (prefix: string): string => {
 
 export async function openService (options: ServiceOptions): Promise<Service> {
   const now = options.now ?? Date.now
-  const db = openSqlite({ filename: join(options.dataDir, 'mastery-sync.sqlite'), synchronous: options.sqliteSynchronous ?? 'full' })
+  const filename = join(options.dataDir, 'mastery-sync.sqlite')
+  const db = openSqlite({ filename, synchronous: options.sqliteSynchronous ?? 'full' })
   const checkpointer = new WalCheckpointer(db)
   const store = new SqliteEventStore(db, { now })
   const readModels = new SqliteReadModels(db, now)
-  const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }))
+  const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }), {
+    parallelReplay: new SqliteParallelReplay(filename, store, projectionsModule)
+  })
   if (options.live !== false) await runner.start()
   const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
   const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db) }

@@ -1,12 +1,15 @@
 // Target 3 and 4: rebuilds the mastery projection from the log with the real runner,
 // as the service wires it (openSqlite defaults, SqliteEventStore, SqliteReadModels,
-// every projection registered), and reports its time and this process's peak RSS.
+// every projection registered, the parallel replay), and reports its time and this
+// process's peak RSS.
 import { pino } from 'pino'
 import { openSqlite } from '../../src/store/sqlite/database.ts'
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts'
 import { SqliteReadModels } from '../../src/store/sqlite/sqlite-read-models.ts'
 import { ProjectionRunner } from '../../src/projections/runner.ts'
 import { projections } from '../../projections/index.ts'
+import { SqliteParallelReplay } from '../../src/projections/parallel-replay.ts'
+import { projectionsModule } from '../../src/service.ts'
 import { reportFailure } from '../support/child.ts'
 
 export interface RebuildResult {
@@ -23,7 +26,9 @@ async function main (): Promise<void> {
   if (file === undefined) throw new Error('usage: rebuild-mastery.ts <sqlite file>')
   const db = openSqlite({ filename: file })
   const store = new SqliteEventStore(db)
-  const runner = new ProjectionRunner(store, new SqliteReadModels(db), projections, pino({ level: 'silent' }))
+  const runner = new ProjectionRunner(store, new SqliteReadModels(db), projections, pino({ level: 'silent' }), {
+    parallelReplay: new SqliteParallelReplay(file, store, projectionsModule)
+  })
   const events = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n
   const rssBeforeBytes = process.memoryUsage().rss
   const started = performance.now()

@@ -40,6 +40,8 @@ export interface ReadModelStore {
   list<Doc> (projection: string, prefix: string, limit?: number): Promise<{ key: string, doc: Doc }[]>
   /** Writes changed documents (undefined = delete) and the checkpoint together, or nothing. */
   commit (projection: string, checkpoint: Checkpoint, changes: ReadonlyMap<string, unknown>): Promise<void>
+  /** The same, with documents already serialised as JSON (undefined = delete). */
+  commitSerialised (projection: string, checkpoint: Checkpoint, changes: ReadonlyMap<string, string | undefined>): Promise<void>
   /** Drops every document of the projection and sets its checkpoint to 0. */
   reset (projection: string, version: number): Promise<void>
 }

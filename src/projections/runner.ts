@@ -3,6 +3,8 @@ import type { EventStore, RecordedEvent } from '../store/event-store.ts'
 import { Signal } from '../store/signal.ts'
 import type { Checkpoint, ProjectionDefinition, ReadModelStore } from './projection.ts'
 import { DocumentCache } from './document-cache.ts'
+import { evolveDocuments } from './evolve.ts'
+import type { ParallelReplay } from './parallel-replay.ts'
 
 export interface ProjectionRunnerOptions {
   /** Events read per batch. */
@@ -17,6 +19,8 @@ export interface ProjectionRunnerOptions {
   readonly commitIntervalMs?: number
   /** While catching up, commit at the latest after this many events, changed documents or milliseconds. */
   readonly catchUpLimits?: { events: number, documents: number, ms: number }
+  /** Rebuilds projections whose documents follow streams on several threads. */
+  readonly parallelReplay?: ParallelReplay
 }
 
 interface Running {
@@ -76,6 +80,7 @@ export class ProjectionRunner {
   private readonly limits: { events: number, documents: number, ms: number }
   private readonly lingerMs: number
   private readonly commitIntervalMs: number
+  private readonly parallelReplay: ParallelReplay | undefined
 
   constructor (
     private readonly store: EventStore,
@@ -90,6 +95,7 @@ export class ProjectionRunner {
     this.limits = options.catchUpLimits ?? { events: 1_000_000, documents: 20_000, ms: 60_000 }
     this.lingerMs = options.lingerMs ?? 1
     this.commitIntervalMs = options.commitIntervalMs ?? 1000
+    this.parallelReplay = options.parallelReplay
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
@@ -219,6 +225,20 @@ export class ProjectionRunner {
     const { definition } = running
     const types = [...definition.eventTypes]
     const unfinished = { position: 0, version: -definition.version }
+    if (this.parallelReplay !== undefined) {
+      try {
+        // Documents arrive serialised and finished: straight to the store, past the cache.
+        await this.parallelReplay.replay(definition.name, types, head, async documents => {
+          await this.readModels.commitSerialised(definition.name, unfinished, documents)
+        })
+        await this.readModels.commitSerialised(definition.name, { position: head, version: definition.version }, new Map())
+        running.position = running.committed = head
+        return
+      } catch (error) {
+        this.log.warn({ err: error, projection: definition.name }, 'parallel replay failed; replaying on this thread instead')
+        await this.readModels.reset(definition.name, definition.version)
+      }
+    }
     let after: { streamId: string, revision: number } | undefined
     for (;;) {
       const page = await this.store.readByStream({ types, upTo: head, maxCount: this.batchSize, ...(after === undefined ? {} : { after }) })
@@ -315,30 +335,7 @@ export class ProjectionRunner {
 
   /** The documents these events change, evolved from their newest versions (nothing is changed yet). */
   private async evolveEvents (running: Running, events: readonly RecordedEvent[]): Promise<Map<string, unknown>> {
-    const { definition } = running
-    const changes = new Map<string, unknown>()
-    if (definition.evolveAll !== undefined) {
-      // Keys are independent: group the events by document, then evolve each once.
-      const byKey = new Map<string, RecordedEvent[]>()
-      for (const event of events) {
-        if (!definition.eventTypes.has(event.type)) continue
-        for (const key of definition.keys(event)) {
-          const list = byKey.get(key)
-          if (list === undefined) byKey.set(key, [event])
-          else list.push(event)
-        }
-      }
-      for (const [key, keyed] of byKey) changes.set(key, definition.evolveAll(await this.current(running, key), keyed, key))
-    } else {
-      for (const event of events) {
-        if (!definition.eventTypes.has(event.type)) continue
-        for (const key of definition.keys(event)) {
-          const doc = changes.has(key) ? changes.get(key) : await this.current(running, key)
-          changes.set(key, definition.evolve(doc, event, key))
-        }
-      }
-    }
-    return changes
+    return evolveDocuments(running.definition, events, async key => this.current(running, key))
   }
 
   private mergeIntoPending (running: Running, changes: ReadonlyMap<string, unknown>, events: number): void {

@@ -55,6 +55,8 @@ export interface ReadByStreamOptions {
   readonly upTo: number
   /** Continue after this event (exclusive), in the order of this read. */
   readonly after?: { readonly streamId: string, readonly revision: number }
+  /** Only streams whose id sorts before this one (exclusive): one part of a parallel read. */
+  readonly beforeStream?: string
   readonly maxCount?: number
 }
 

@@ -6,8 +6,11 @@ import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts'
 import { SqliteReadModels } from '../../src/store/sqlite/sqlite-read-models.ts'
 import { ProjectionRunner, ReadTimeoutError } from '../../src/projections/runner.ts'
 import type { ProjectionDefinition } from '../../src/projections/projection.ts'
+import { SqliteParallelReplay } from '../../src/projections/parallel-replay.ts'
+import { trail } from './fixtures/trail-projection.ts'
 
 const silent = pino({ level: 'silent' })
+const fixtures = new URL('./fixtures/trail-projection.ts', import.meta.url).href
 
 // Counts events per stream: any double-processing or loss shows in the totals.
 const counter = (options: { version?: number, failOnce?: { at: number } } = {}): ProjectionDefinition<{ n: number }> => {
@@ -181,20 +184,6 @@ t.test('a list read sees documents evolved but not yet stored, deletions too, wi
   await close()
 })
 
-// Records, per stream, the positions it saw in order: any reordering or double count shows.
-const trail = (options: { failAtPosition?: number } = {}): ProjectionDefinition<{ seen: number[] }> => ({
-  name: 'trail',
-  version: 1,
-  eventTypes: new Set(['Tick']),
-  documentsFollowStreams: true,
-  keys: e => [`trail:${e.streamId}`],
-  evolve: (doc, e) => ({ seen: [...(doc?.seen ?? []), e.position] }),
-  evolveAll (doc, events) {
-    if (events.some(e => e.position === options.failAtPosition)) throw new Error('crash part-way through a rebuild')
-    return { seen: [...(doc?.seen ?? []), ...events.map(e => e.position)] }
-  }
-})
-
 t.test('a projection whose documents follow streams is rebuilt stream by stream, to the same documents', async t => {
   const { store, readModels, close } = open(t.testdir())
   await ticks(store, 5, 12)
@@ -233,4 +222,39 @@ t.test('a rebuild by stream that stops part-way is started again from zero, neve
   await runner.stop()
   t.same(await s.readModels.checkpoint('trail'), { position: last, version: 1 })
   await s.close()
+})
+
+t.test('a parallel replay gives the same documents, on several threads', async t => {
+  const dir = t.testdir()
+  const { store, readModels, close } = open(dir)
+  await ticks(store, 9, 15)
+  const inOrder = new ProjectionRunner(store, readModels, [trail()], silent, { batchSize: 7 })
+  await inOrder.catchUpAll()
+  const before = await readModels.list('trail', 'trail:')
+  const replay = new SqliteParallelReplay(join(dir, 'runner.sqlite'), store, { url: fixtures, exportName: 'projections' }, 3)
+  let threads = 0
+  const counting = { replay: async (...args: Parameters<typeof replay.replay>) => { threads = store.streamSplits(await store.headPosition(), 3).length + 1; return replay.replay(...args) } }
+  const runner = new ProjectionRunner(store, readModels, [trail()], silent, { parallelReplay: counting })
+  await runner.rebuild('trail')
+  t.equal(threads, 3, 'three ranges of streams')
+  t.same(await readModels.list('trail', 'trail:'), before, 'the same documents as replaying in log order')
+  t.same(await readModels.checkpoint('trail'), { position: await store.headPosition(), version: 1 })
+  await close()
+})
+
+t.test('when the parallel replay fails, the rebuild runs on this thread instead', async t => {
+  const dir = t.testdir()
+  const { store, readModels, close } = open(dir)
+  await ticks(store, 4, 6)
+  const inOrder = new ProjectionRunner(store, readModels, [trail()], silent)
+  await inOrder.catchUpAll()
+  const before = await readModels.list('trail', 'trail:')
+  const broken = new SqliteParallelReplay(join(dir, 'runner.sqlite'), store, { url: fixtures, exportName: 'noSuchExport' })
+  const warnings: string[] = []
+  const log = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(line) } })
+  const runner = new ProjectionRunner(store, readModels, [trail()], log, { parallelReplay: broken })
+  await runner.rebuild('trail')
+  t.match(warnings.join(''), /parallel replay failed/, 'says so in the log')
+  t.same(await readModels.list('trail', 'trail:'), before)
+  await close()
 })

@@ -63,7 +63,8 @@ export class SqliteEventStore implements EventStore {
     readForwards: Statement<[string, number, number], Row>
     readBackwards: Statement<[string, number, number], Row>
     readAll: Statement<[number, number], Row>
-    readByStream: Statement<[string, number, number, string, number], Omit<Row, 'metadata'>>
+    readByStream: Statement<[string, number, string | null, string | null, number, string, number], Omit<Row, 'metadata'>>
+    streamAtRank: Statement<[number], { stream_id: string }>
     metadataAt: Statement<[number], { metadata: string }>
     head: Statement<[], { p: number | null }>
     lastRecorded: Statement<[], { t: number | null }>
@@ -85,8 +86,11 @@ export class SqliteEventStore implements EventStore {
       readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       // Walks the (stream_id, revision) index from a keyset position.
       readByStream: db.prepare(`SELECT position, event_id, stream_id, revision, type, data, recorded_at FROM events
-        WHERE (stream_id, revision) > (?, ?) AND position <= ? AND type IN (SELECT value FROM json_each(?))
+        WHERE (stream_id, revision) > (?, ?) AND (? IS NULL OR stream_id < ?)
+          AND position <= ? AND type IN (SELECT value FROM json_each(?))
         ORDER BY stream_id, revision LIMIT ?`),
+      // The stream of the n-th event in stream order: the (stream_id, revision) index alone answers it.
+      streamAtRank: db.prepare('SELECT stream_id FROM events ORDER BY stream_id, revision LIMIT 1 OFFSET ?'),
       metadataAt: db.prepare('SELECT metadata FROM events WHERE position = ?'),
       head: db.prepare('SELECT MAX(position) AS p FROM events'),
       lastRecorded: db.prepare('SELECT recorded_at AS t FROM events ORDER BY position DESC LIMIT 1')
@@ -236,9 +240,24 @@ export class SqliteEventStore implements EventStore {
 
   async readByStream (options: ReadByStreamOptions): Promise<RecordedEvent[]> {
     const after = options.after ?? { streamId: '', revision: -1 }
-    const rows = this.sql.readByStream.all(after.streamId, after.revision, options.upTo, JSON.stringify(options.types), options.maxCount ?? 1000)
+    const before = options.beforeStream ?? null
+    const rows = this.sql.readByStream.all(after.streamId, after.revision, before, before, options.upTo, JSON.stringify(options.types), options.maxCount ?? 1000)
     const metadataAt = (position: number): string => this.sql.metadataAt.get(position)?.metadata ?? '{}'
     return rows.map(row => new LazyMetadataEvent(row, metadataAt))
+  }
+
+  /**
+   * Stream ids that cut the log into `parts` parts of about equal size in stream order (fewer
+   * when streams are few), for reading the parts in parallel. Counted over all events, which the
+   * index answers without reading rows.
+   */
+  streamSplits (events: number, parts: number): string[] {
+    const splits: string[] = []
+    for (let part = 1; part < parts; part++) {
+      const stream = this.sql.streamAtRank.get(Math.floor(events * part / parts))?.stream_id
+      if (stream !== undefined && stream !== splits[splits.length - 1]) splits.push(stream)
+    }
+    return splits
   }
 
   async headPosition (): Promise<number> {

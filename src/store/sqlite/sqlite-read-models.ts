@@ -45,6 +45,12 @@ export class SqliteReadModels implements ReadModelStore {
   }
 
   async commit (projection: string, checkpoint: Checkpoint, changes: ReadonlyMap<string, unknown>): Promise<void> {
+    const serialised = new Map<string, string | undefined>()
+    for (const [key, doc] of changes) serialised.set(key, doc === undefined ? undefined : JSON.stringify(doc))
+    await this.commitSerialised(projection, checkpoint, serialised)
+  }
+
+  async commitSerialised (projection: string, checkpoint: Checkpoint, changes: ReadonlyMap<string, string | undefined>): Promise<void> {
     // Read models can be rebuilt from the log, so their commits need not wait for the
     // disk: in WAL mode the next event append's fsync makes them durable too. Both run
     // synchronously on this one connection, so no append commits under NORMAL.
@@ -54,7 +60,7 @@ export class SqliteReadModels implements ReadModelStore {
       this.db.transaction(() => {
         for (const [key, doc] of changes) {
           if (doc === undefined) this.sql.remove.run(projection, key)
-          else this.sql.upsert.run(projection, key, JSON.stringify(doc))
+          else this.sql.upsert.run(projection, key, doc)
         }
         this.sql.setCheckpoint.run(projection, checkpoint.position, checkpoint.version, this.now())
       }).immediate()
