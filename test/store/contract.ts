@@ -155,6 +155,10 @@ export function eventStoreContract (t: Test, factory: StoreFactory): void {
     t.same(first?.metadata, original?.metadata, 'metadata as written')
     t.same(first?.data, original?.data, 'data as written')
     t.same(await store.readByStream({ types: ['Nothing'], upTo }), [], 'no type matches: nothing')
+    const bounded = await store.readByStream({ types: ['Wanted'], upTo, beforeStream: 'b' })
+    t.same([...new Set(bounded.map(e => e.streamId))].sort(), ['a', 'a-long'], 'beforeStream: only streams sorting before it')
+    const from = await store.readByStream({ types: ['Wanted'], upTo, after: { streamId: 'b', revision: -1 } })
+    t.same([...new Set(from.map(e => e.streamId))].sort(), ['b', 'c'], 'after a stream at revision -1: that stream and those after it')
   })
 
   withStore('an empty log has head position 0 and reads as empty', async (t, store) => {
