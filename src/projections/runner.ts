@@ -89,7 +89,7 @@ export class ProjectionRunner {
     private readonly log: Logger,
     options: ProjectionRunnerOptions = {}
   ) {
-    this.batchSize = options.batchSize ?? 10_000
+    this.batchSize = options.batchSize ?? 25_000
     this.retryDelayMs = options.retryDelayMs ?? 1000
     // Far behind, commit by volume: every commit rewrites each touched document once.
     this.limits = options.catchUpLimits ?? { events: 1_000_000, documents: 20_000, ms: 60_000 }
