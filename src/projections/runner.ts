@@ -21,6 +21,11 @@ export interface ProjectionRunnerOptions {
   readonly catchUpLimits?: { events: number, documents: number, ms: number }
   /** Rebuilds projections whose documents follow streams on several threads. */
   readonly parallelReplay?: ParallelReplay
+  /**
+   * A projection whose documents follow streams, starting from nothing on a log at least this
+   * long (a new version, a restored log), is replayed stream by stream before it follows the log.
+   */
+  readonly replayFrom?: number
 }
 
 interface Running {
@@ -81,6 +86,7 @@ export class ProjectionRunner {
   private readonly lingerMs: number
   private readonly commitIntervalMs: number
   private readonly parallelReplay: ParallelReplay | undefined
+  private readonly replayFrom: number
 
   constructor (
     private readonly store: EventStore,
@@ -96,6 +102,7 @@ export class ProjectionRunner {
     this.lingerMs = options.lingerMs ?? 1
     this.commitIntervalMs = options.commitIntervalMs ?? 1000
     this.parallelReplay = options.parallelReplay
+    this.replayFrom = options.replayFrom ?? 50_000
     for (const definition of definitions) {
       this.running.set(definition.name, {
         definition,
@@ -283,6 +290,10 @@ export class ProjectionRunner {
   private async loop (running: Running, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
+        if (running.position === 0 && running.definition.documentsFollowStreams === true) {
+          const head = await this.store.headPosition()
+          if (head >= this.replayFrom) await this.replayByStream(running, head)
+        }
         const batches = this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal, lingerMs: this.lingerMs, idleMs: this.commitIntervalMs })
         for await (const batch of batches) {
           if (signal.aborted) break

@@ -258,3 +258,23 @@ t.test('when the parallel replay fails, the rebuild runs on this thread instead'
   t.same(await readModels.list('trail', 'trail:'), before)
   await close()
 })
+
+t.test('starting from nothing on a long log, a projection that follows streams replays by stream first', async t => {
+  const { store, readModels, close } = open(t.testdir())
+  const last = await ticks(store, 5, 8)
+  let pages = 0
+  const counting = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+    readByStream: async (...args: Parameters<typeof store.readByStream>) => { pages++; return store.readByStream(...args) }
+  }) as typeof store
+  const runner = new ProjectionRunner(counting, readModels, [trail()], silent, { replayFrom: 10, batchSize: 7 })
+  await runner.start()
+  await runner.waitFor(last)
+  t.ok(pages > 0, `replayed by stream (${pages} pages)`)
+  const positions = (await store.readStream('s-2')).map(e => e.position)
+  t.same(await runner.get('trail', 'trail:s-2'), { seen: positions })
+  const next = (await store.append('s-2', [{ id: 'after-replay', type: 'Tick', data: {} }])).position
+  await runner.waitFor(next)
+  t.same(await runner.get('trail', 'trail:s-2'), { seen: [...positions, next] }, 'then it follows the log')
+  await runner.stop()
+  await close()
+})
