@@ -97,7 +97,9 @@ export const LmsSessionLaunched = event('LmsSessionLaunched', Type.Object({
   format: PackageFormat, lmsUserId: Type.String({ minLength: 1, maxLength: 255 }), learnerId: Id,
   /** One learner in one LMS course: what "never downgraded" is scoped to. */
   registration: Type.String({ maxLength: 400 }),
-  lmsReported: Type.Optional(Type.Object({ completionStatus: Type.Optional(Type.String({ maxLength: 40 })), successStatus: Type.Optional(Type.String({ maxLength: 40 })) }))
+  lmsReported: Type.Optional(Type.Object({ completionStatus: Type.Optional(Type.String({ maxLength: 40 })), successStatus: Type.Optional(Type.String({ maxLength: 40 })) })),
+  /** AICC: the HACP session the service reports to, as the LMS gave it at launch (aicc_url, aicc_sid). */
+  aicc: Type.Optional(Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }), sessionId: Type.String({ minLength: 1, maxLength: 255 }) }))
 }))
 export const LmsSessionExited = event('LmsSessionExited', Type.Object({
   how: Type.Union([Type.Literal('exit'), Type.Literal('unload'), Type.Literal('terminate')]), sessionMs: Type.Integer({ minimum: 0 })

@@ -24,21 +24,29 @@ export interface LaunchInput {
   packageId: string
   revision: number
   launchKey: string
-  standard: 'scorm12' | 'scorm2004'
+  standard: 'scorm12' | 'scorm2004' | 'aicc'
   lmsUserId: string
   lmsUserName?: string
   lmsState?: { completionStatus?: string, successStatus?: string }
+  /** AICC: the HACP session the service reports to. */
+  aicc?: { url: string, sessionId: string }
 }
 
 const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
 
-/** Checks a launch and opens the session. Every refusal is a message a learner can act on. */
-export async function launch (ctx: AppContext, input: LaunchInput) {
-  const pkg = await ctx.runner.get<PackageDoc>('packages', `package:${input.packageId}`)
+/** The package a launch names, if the launch key proves the link came from one of its zips. */
+export async function verifiedPackage (ctx: AppContext, packageId: string, revision: number, launchKey: string): Promise<PackageDoc> {
+  const pkg = await ctx.runner.get<PackageDoc>('packages', `package:${packageId}`)
   if (pkg === undefined) throw new AppError('MS_ERR_NOT_FOUND', 'This course package is not known to the service. Ask your administrator to upload a current package.')
-  if (input.revision > pkg.revision || !isLaunchKey(ctx.tokenSecret, pkg.packageId, input.revision, input.launchKey)) {
+  if (!Number.isSafeInteger(revision) || revision < 1 || revision > pkg.revision || !isLaunchKey(ctx.tokenSecret, pkg.packageId, revision, launchKey)) {
     throw new AppError('MS_ERR_LAUNCH_KEY_INVALID', 'This course package could not be verified. Ask your administrator to download the package again and re-upload it to the LMS.')
   }
+  return pkg
+}
+
+/** Checks a launch and opens the session. Every refusal is a message a learner can act on. */
+export async function launch (ctx: AppContext, input: LaunchInput) {
+  const pkg = await verifiedPackage(ctx, input.packageId, input.revision, input.launchKey)
   if (pkg.status === 'retired') throw new AppError('MS_ERR_PACKAGE_RETIRED', 'This course has been retired by your administrator and can no longer be launched.')
   const account = await ctx.runner.get<AccountDoc>('accounts', `account:${pkg.accountId}`)
   if (account === undefined || account.plan === 'starter') throw new AppError('MS_ERR_PLAN_REQUIRED', 'This course is not available on your organisation\'s current plan. Please contact your administrator.')
@@ -76,7 +84,8 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
   const lmsReported = input.lmsState === undefined ? undefined : defined(input.lmsState)
   const launched: DataOf<'LmsSessionLaunched'> = {
     sessionId, accountId: account.accountId, packageId: pkg.packageId, packageRevision: input.revision, profileId: profile.profileId,
-    format: pkg.format, lmsUserId, learnerId, registration, ...(lmsReported === undefined ? {} : { lmsReported })
+    format: pkg.format, lmsUserId, learnerId, registration, ...(lmsReported === undefined ? {} : { lmsReported }),
+    ...(input.aicc === undefined ? {} : { aicc: input.aicc })
   }
   const result = await ctx.store.append(streamOf(sessionId), [{
     id: randomUUID(), type: 'LmsSessionLaunched', data: launched, metadata: { accountId: account.accountId, actor: { kind: 'system', id: 'lms-launch' } }

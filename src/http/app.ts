@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.ts'
 import { lmsLinkRoutes } from './routes/lms-links.ts'
 import { packageRoutes } from './routes/packages.ts'
 import { lmsRoutes } from './routes/lms.ts'
+import { aiccRoutes } from './routes/aicc.ts'
 import { playerRoutes } from './routes/player.ts'
 
 export interface AppOptions {
@@ -83,6 +84,7 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(lmsLinkRoutes, deps)
   await app.register(packageRoutes, deps)
   await app.register(lmsRoutes, deps)
+  await app.register(aiccRoutes, deps)
   await app.register(playerRoutes, deps)
   return app
 }

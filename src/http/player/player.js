@@ -1,4 +1,4 @@
-/* global document, window, sessionStorage, fetch, location, performance, URLSearchParams */
+/* global document, window, sessionStorage, fetch, location, performance, URLSearchParams, navigator, Blob */
 // The learner's player. One page, two modes, chosen by the URL fragment (which never
 // reaches a server log):
 //   direct: no token in the fragment; the learner signs in and the token lives in sessionStorage;
@@ -466,16 +466,33 @@ async function logout () {
 
 function exitCourse () {
   exiting = true
+  if (parentOrigin === null) return exitDirectly()
   postToParent({ type: 'exit' })
-  if (parentOrigin === null) {
-    show({ title: 'Exit' },
-      h('h1', { text: 'You can close this window' }),
-      h('p', { text: 'Your answers are saved. Close this window to return to your LMS.' }))
-    return
-  }
   show({ title: 'Saving' },
     h('h1', { text: 'Saving your progress…' }),
     h('p', { text: 'Your LMS is recording your progress. This takes a moment.' }))
+}
+
+// Launched by the LMS without a launcher page around us (AICC): the service reports to the
+// LMS itself, so Exit commits here and closing the window sends the same as a beacon.
+function exitDirectly () {
+  show({ title: 'Saving' },
+    h('h1', { text: 'Saving your progress…' }),
+    h('p', { text: 'This takes a moment.' }))
+  return guarded(async () => {
+    await api('POST', `v1/lms/sessions/${encodeURIComponent(launch.session)}/exit`, { how: 'exit' })
+    forgetToken()
+    show({ title: 'Exit', homeButton: false },
+      h('h1', { text: 'Your progress has been saved' }),
+      h('p', { text: 'You can close this window and return to your LMS.' }))
+  })
+}
+
+function exitOnUnload () {
+  if (exiting || token === '' || launch.session === '') return
+  exiting = true
+  const body = JSON.stringify({ how: 'unload', token })
+  navigator.sendBeacon(new URL(`v1/lms/sessions/${encodeURIComponent(launch.session)}/exit`, apiBase), new Blob([body], { type: 'text/plain' }))
 }
 
 function showEnded () {
@@ -489,6 +506,7 @@ function showEnded () {
 function start () {
   if (lms) {
     listenToParent()
+    if (parentOrigin === null) window.addEventListener('pagehide', exitOnUnload)
     if (token === '') return showEnded()
     return guarded(async () => {
       await showHome()
