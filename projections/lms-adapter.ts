@@ -4,24 +4,46 @@
 //   registration:{registration}             -> RegistrationDoc
 //   session:{sessionId}                      -> LmsSessionDoc
 //   learner-commit:{learnerId}:{position}    -> CommitDoc (the commit history of a learner)
+//   delivery:{sessionId}                     -> DeliveryDoc (a commit the service delivers to the LMS itself: AICC)
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DataOf, DomainEvent } from '../schemas/events.ts'
+import type { RecordedEvent } from '../src/store/event-store.ts'
 
 type Values = DataOf<'LmsProgressCommitted'>['values']
 export interface RegistrationDoc { registration: string, packageId: string, lmsUserId: string, learnerId: string, passed: boolean, totalLmsMs: number, commits: number, lastValues?: Values, lastCommitAt?: number }
 export interface LmsSessionDoc { sessionId: string, accountId: string, packageId: string, packageRevision: number, profileId: string, learnerId: string, lmsUserId: string, format: string, registration: string, launchedAt: number, exitedAt?: number, how?: string, values?: Values }
+export interface DeliveryDoc {
+  sessionId: string
+  accountId: string
+  state: 'pending' | 'delivered' | 'failed'
+  /** Attempts started so far. */
+  attempts: number
+  committedAt: number
+  nextAttemptAt?: string
+  /** The LMS's error, or why it could not be reached, at the last failed attempt. */
+  lastError?: string
+  settledAt?: number
+}
 export interface CommitDoc { sessionId: string, packageId: string, profileId: string, registration: string, format: string, values: Values, mastered: boolean, committedAt: number }
 
 const sessionOf = (streamId: string): string => streamId.slice('lms-session-'.length)
 const pad = (n: number): string => String(n).padStart(15, '0')
 
-export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSessionDoc | CommitDoc> = {
+/** Formats whose commits the service delivers to the LMS itself (SCORM commits go through the launcher). */
+const deliveredByService = new Set(['aicc'])
+
+export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSessionDoc | CommitDoc | DeliveryDoc> = {
   name: 'lms-adapter',
-  version: 1,
-  eventTypes: new Set(['LmsSessionLaunched', 'LmsSessionExited', 'LmsProgressCommitted']),
+  // 2: deliveries.
+  version: 2,
+  eventTypes: new Set(['LmsSessionLaunched', 'LmsSessionExited', 'LmsProgressCommitted', 'LmsDeliveryStarted', 'LmsDeliveryAttemptFailed', 'LmsDelivered', 'LmsDeliveryFailed']),
   keys (event) {
     const e = event as unknown as DomainEvent
-    if (e.type === 'LmsProgressCommitted') return [`registration:${e.data.registration}`, `session:${sessionOf(event.streamId)}`, `learner-commit:${e.data.learnerId}:${pad(event.position)}`]
+    if (e.type === 'LmsProgressCommitted') {
+      const keys = [`registration:${e.data.registration}`, `session:${sessionOf(event.streamId)}`, `learner-commit:${e.data.learnerId}:${pad(event.position)}`]
+      return deliveredByService.has(e.data.format) ? [...keys, `delivery:${e.data.sessionId}`] : keys
+    }
+    if (e.type === 'LmsDeliveryStarted' || e.type === 'LmsDeliveryAttemptFailed' || e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed') return [`delivery:${e.data.sessionId}`]
     if (e.type === 'LmsSessionLaunched') return [`session:${e.data.sessionId}`, `registration:${e.data.registration}`]
     return [`session:${sessionOf(event.streamId)}`]
   },
@@ -36,6 +58,7 @@ export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSes
       return { sessionId, accountId, packageId, packageRevision, profileId, learnerId, lmsUserId, format, registration, launchedAt: at }
     }
     if (e.type === 'LmsSessionExited') return { ...(doc as LmsSessionDoc), exitedAt: at, how: e.data.how }
+    if (key.startsWith('delivery:')) return evolveDelivery(doc as DeliveryDoc | undefined, event)
     if (e.type === 'LmsProgressCommitted') {
       if (key.startsWith('registration:')) {
         const reg = doc as RegistrationDoc
@@ -46,4 +69,22 @@ export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSes
     }
     return doc
   }
+}
+
+function evolveDelivery (doc: DeliveryDoc | undefined, event: RecordedEvent): DeliveryDoc | undefined {
+  const e = event as unknown as DomainEvent
+  if (e.type === 'LmsProgressCommitted') {
+    return { sessionId: e.data.sessionId, accountId: String(event.metadata.accountId), state: 'pending', attempts: 0, committedAt: event.recordedAt }
+  }
+  if (doc === undefined) return doc
+  if (e.type === 'LmsDeliveryStarted') return { ...doc, attempts: e.data.attempt }
+  if (e.type === 'LmsDeliveryAttemptFailed') return { ...doc, lastError: e.data.error, nextAttemptAt: e.data.nextAttemptAt }
+  if (e.type === 'LmsDelivered') return { ...withoutRetry(doc), state: 'delivered', settledAt: event.recordedAt }
+  if (e.type === 'LmsDeliveryFailed') return { ...withoutRetry(doc), state: 'failed', lastError: e.data.error, settledAt: event.recordedAt }
+  return doc
+}
+
+function withoutRetry (doc: DeliveryDoc): DeliveryDoc {
+  const { nextAttemptAt: _next, ...rest } = doc
+  return rest
 }

@@ -109,12 +109,26 @@ export const LmsProgressCommitted = event('LmsProgressCommitted', Type.Object({
   format: PackageFormat, values: LmsValues, mastered: Type.Boolean()
 }))
 
+// Delivering a commit to an LMS that the service reports to (AICC), in stream lms-delivery-{sessionId}.
+/** A sender took the next attempt (appended with an expected revision: one sender per attempt). */
+export const LmsDeliveryStarted = event('LmsDeliveryStarted', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }) }))
+/** The attempt did not get through; another follows at nextAttemptAt. */
+export const LmsDeliveryAttemptFailed = event('LmsDeliveryAttemptFailed', Type.Object({
+  sessionId: Id, attempt: Type.Integer({ minimum: 1 }), error: Type.String({ maxLength: 1000 }), nextAttemptAt: IsoTime,
+  /** The LMS confirmed the values (PutParam) before the attempt failed: only closing the session is left. */
+  valuesAccepted: Type.Boolean()
+}))
+export const LmsDelivered = event('LmsDelivered', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }) }))
+/** Final: the LMS refused, or every attempt failed. */
+export const LmsDeliveryFailed = event('LmsDeliveryFailed', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }), error: Type.String({ maxLength: 1000 }) }))
+
 export const CardViewed = event('CardViewed', Type.Object({ learnerId: Id, cardId: Id, conceptId: Id, occurredAt: IsoTime }))
 
 export const eventSchemas = [
   AccountCreated, AccountPlanChanged, AdminKeyIssued, AdminKeyRevoked, AccountSettingsChanged,
   PackageRequested, PackageRevised, PackageBuilt, PackageBuildFailed, PackageRetired,
   LmsUserLinked, LmsUserUnlinked, LmsSessionLaunched, LmsSessionExited, LmsProgressCommitted,
+  LmsDeliveryStarted, LmsDeliveryAttemptFailed, LmsDelivered, LmsDeliveryFailed,
   ModuleCreated, ModuleChanged, ModuleRemoved, ConceptAdded, ConceptChanged, ConceptRemoved,
   ActivityAdded, ActivityChanged, ActivityRemoved, CardAdded, CardChanged, CardRemoved,
   ProfileCreated, ProfileRenamed, ProfileModuleGoalSet, ProfileModuleRemoved, LmsIntegrationToggled,

@@ -36,3 +36,13 @@ export const ExitBody = Type.Object({
 export const ExitReply = Type.Object({ values: Values, committed: Type.Boolean() }, { $id: `${base}ExitReply.json`, title: 'ExitReply' })
 export const ValuesReply = Type.Object({ values: Values }, { $id: `${base}ValuesReply.json`, title: 'ValuesReply' })
 export const LmsSessionParams = Type.Object({ sessionId: Id }, { $id: `${base}LmsSessionParams.json`, title: 'LmsSessionParams', additionalProperties: false })
+
+export const DeliveryReply = Type.Object({
+  sessionId: Id,
+  state: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer({ minimum: 0 }),
+  committedAt: Type.String({ format: 'date-time' }),
+  nextAttemptAt: Type.Optional(Type.String({ format: 'date-time' })),
+  lastError: Type.Optional(Type.String({ description: "The LMS's error, or why it could not be reached, at the last failed attempt" })),
+  settledAt: Type.Optional(Type.String({ format: 'date-time' }))
+}, { $id: `${base}DeliveryReply.json`, title: 'DeliveryReply' })

@@ -13,6 +13,7 @@ import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { loadOrCreateSecret } from './secrets.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
+import { DeliverySender, type DeliverySenderOptions } from './lms/delivery-sender.ts'
 import { buildPackage } from '../packaging/build-package.ts'
 
 /** Where the replay workers find the projections the service runs. */
@@ -30,11 +31,14 @@ export interface ServiceOptions {
   readonly live?: boolean
   /** Replaces the zip builder (tests that need a failing or slow build). */
   readonly build?: BuildFunction
+  /** Retry pauses of LMS deliveries (tests use short ones). */
+  readonly delivery?: DeliverySenderOptions
 }
 
 export interface Service {
   readonly ctx: AppContext
   readonly packageBuilder: PackageBuilder
+  readonly deliverySender: DeliverySender
   close (): Promise<void>
 }
 
@@ -74,10 +78,14 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   })
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
   if (options.live !== false) await packageBuilder.start()
+  const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)
+  if (options.live !== false) await deliverySender.start()
   return {
     ctx,
     packageBuilder,
+    deliverySender,
     async close () {
+      await deliverySender.stop()
       await packageBuilder.stop()
       await runner.stop()
       await store.close()

@@ -2,6 +2,7 @@
 // the real HTTP app driven through app.inject(). Optionally a controllable clock.
 import type { Test } from 'tap'
 import { pino } from 'pino'
+import type { DeliverySenderOptions } from '../../src/lms/delivery-sender.ts'
 import type { FastifyInstance } from 'fastify'
 import { openService, type Service } from '../../src/service.ts'
 import { buildApp } from '../../src/http/app.ts'
@@ -21,7 +22,7 @@ export interface Harness {
   eventCount (): Promise<number>
 }
 
-export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction } = {}): Promise<Harness> {
+export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions } = {}): Promise<Harness> {
   const dir = options.dir ?? t.testdir()
   const clock = { now: options.clock ?? Date.now() }
   const service = await openService({
@@ -31,6 +32,7 @@ export async function harness (t: Test, options: { clock?: number, dir?: string,
     tokenSecret,
     publicUrl: 'http://127.0.0.1:3000',
     ...(options.build === undefined ? {} : { build: options.build }),
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.clock === undefined ? {} : { now: () => clock.now })
   })
   const config = loadConfig({ DATA_DIR: dir, OPERATOR_TOKEN: operatorToken, SEED_DEMO: 'false' })

@@ -7,6 +7,8 @@ import {
 import { importLinksCsv, linkLmsUser, listLinks, maxImportBytes, unlinkLmsUser } from '../../app/lms-links.ts'
 import { AppError } from '../../errors.ts'
 import { requireAdmin } from '../auth.ts'
+import { DeliveryReply, LmsSessionParams } from '../../../schemas/lms-http.ts'
+import type { DeliveryDoc } from '../../../projections/lms-adapter.ts'
 import { errors, type RouteDeps } from './common.ts'
 
 const iso = (at: number): string => new Date(at).toISOString()
@@ -72,4 +74,21 @@ export const lmsLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     })
   }
   await app.register(csvImport)
+
+  app.get('/v1/lms/sessions/:sessionId/delivery', {
+    schema: { tags, security, summary: 'How the commit of an LMS session reached the LMS (formats the service delivers itself: AICC)', params: LmsSessionParams, response: { 200: DeliveryReply, ...errors } }
+  }, async (request) => {
+    const admin = await requireAdmin(request, ctx)
+    const doc = await ctx.runner.get<DeliveryDoc>('lms-adapter', `delivery:${request.params.sessionId}`)
+    if (doc === undefined || doc.accountId !== admin.accountId) throw new AppError('MS_ERR_NOT_FOUND', 'No delivery for this LMS session in your account: only sessions of formats the service delivers itself (AICC) have one, once they commit.')
+    return {
+      sessionId: doc.sessionId,
+      state: doc.state,
+      attempts: doc.attempts,
+      committedAt: iso(doc.committedAt),
+      ...(doc.nextAttemptAt === undefined ? {} : { nextAttemptAt: doc.nextAttemptAt }),
+      ...(doc.lastError === undefined ? {} : { lastError: doc.lastError }),
+      ...(doc.settledAt === undefined ? {} : { settledAt: iso(doc.settledAt) })
+    }
+  })
 }

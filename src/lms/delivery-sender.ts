@@ -1,0 +1,181 @@
+// Delivers commits to LMSs the service reports to itself (AICC): the outbox of the LMS
+// adapter. A commit on exit makes a pending delivery (the lms-adapter projection's
+// delivery:{sessionId} document); this sender sends it (PutParam, then ExitAU) with retries
+// and backoff, and records each attempt and the outcome in lms-delivery-{sessionId}.
+//
+// Once, across restarts and concurrent senders: an attempt is claimed by appending
+// LmsDeliveryStarted with the stream's expected revision, so two senders never send the same
+// attempt, and a settled delivery is never sent again. HACP itself is not idempotent: when an
+// attempt's answer is lost after the LMS took the values, the next attempt only closes the
+// session, and an LMS that says the session is already closed then means it was delivered.
+import type { Logger } from 'pino'
+import type { DeliveryDoc } from '../../projections/lms-adapter.ts'
+import type { DataOf } from '../../schemas/events.ts'
+import type { AppContext } from '../app/context.ts'
+import { WrongExpectedRevisionError } from '../store/event-store.ts'
+import { Signal } from '../store/signal.ts'
+import { HacpClient, HacpError, LmsUnreachableError, type HacpSession } from './aicc-hacp.ts'
+
+export type HacpFactory = (session: HacpSession) => Pick<HacpClient, 'putParam' | 'exitAu'>
+
+export interface DeliverySenderOptions {
+  /** Pause before each retry; its length is the number of retries. */
+  readonly backoffMs?: readonly number[]
+  readonly hacp?: HacpFactory
+}
+
+const defaultBackoffMs = [5_000, 30_000, 120_000, 600_000, 3_600_000]
+const invalidSessionId = 3
+
+type Outcome =
+  | { readonly type: 'LmsDelivered' }
+  | { readonly type: 'LmsDeliveryFailed', readonly error: string }
+  | { readonly type: 'LmsDeliveryAttemptFailed', readonly error: string, readonly valuesAccepted: boolean }
+
+export class DeliverySender {
+  private readonly backoffMs: readonly number[]
+  private readonly hacp: HacpFactory
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly sending = new Map<string, Promise<void>>()
+  private readonly settled = new Signal()
+  private abort = new AbortController()
+  private loop: Promise<void> | undefined
+  /** How far the log has been followed. */
+  private position = 0
+
+  constructor (private readonly ctx: AppContext, private readonly log: Logger, options: DeliverySenderOptions = {}) {
+    this.backoffMs = options.backoffMs ?? defaultBackoffMs
+    this.hacp = options.hacp ?? (session => new HacpClient(session))
+  }
+
+  /** Picks up deliveries left pending (by a restart), then follows new commits. */
+  async start (): Promise<void> {
+    this.abort = new AbortController()
+    const from = await this.ctx.store.headPosition()
+    await this.ctx.runner.waitFor(from, { projections: ['lms-adapter'], timeoutMs: 60_000 })
+    for (const { doc } of await this.ctx.runner.list<DeliveryDoc>('lms-adapter', 'delivery:')) {
+      if (doc.state === 'pending') this.schedule(doc.sessionId, doc.nextAttemptAt === undefined ? 0 : Date.parse(doc.nextAttemptAt) - this.ctx.now())
+    }
+    this.loop = this.follow(from, this.abort.signal)
+  }
+
+  async stop (): Promise<void> {
+    this.abort.abort()
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+    await this.loop
+    await Promise.all(this.sending.values())
+  }
+
+  /** Resolves once every commit in the log so far is delivered or given up (tests). */
+  async idle (timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    const head = await this.ctx.store.headPosition()
+    while (this.position < head || this.sending.size > 0 || this.timers.size > 0) {
+      if (Date.now() > deadline) throw new Error('deliveries still pending')
+      await this.settled.wait(50)
+    }
+  }
+
+  private async follow (from: number, signal: AbortSignal): Promise<void> {
+    try {
+      this.position = from
+      for await (const batch of this.ctx.store.subscribe({ after: from, signal, lingerMs: 1 })) {
+        for (const event of batch) {
+          this.position = event.position
+          if (event.type !== 'LmsProgressCommitted') continue
+          const commit = event.data as DataOf<'LmsProgressCommitted'>
+          if (commit.format === 'aicc') this.schedule(commit.sessionId, 0)
+        }
+        this.settled.notify()
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'delivery sender stopped following the log')
+    }
+  }
+
+  private schedule (sessionId: string, delayMs: number): void {
+    if (this.abort.signal.aborted || this.timers.has(sessionId)) return
+    const timer = setTimeout(() => {
+      this.timers.delete(sessionId)
+      if (this.sending.has(sessionId)) return
+      const sending = this.deliver(sessionId)
+        .catch(error => this.log.error({ err: error, sessionId }, 'delivery failed unexpectedly; retried at the next start'))
+        .finally(() => {
+          this.sending.delete(sessionId)
+          this.settled.notify()
+        })
+      this.sending.set(sessionId, sending)
+    }, Math.max(0, delayMs))
+    timer.unref()
+    this.timers.set(sessionId, timer)
+  }
+
+  private async deliver (sessionId: string): Promise<void> {
+    const streamId = `lms-delivery-${sessionId}`
+    const history = await this.ctx.store.readStream(streamId)
+    if (history.some(e => e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed')) return
+    const attempt = history.filter(e => e.type === 'LmsDeliveryStarted').length + 1
+    const lastFailure = [...history].reverse().find(e => e.type === 'LmsDeliveryAttemptFailed')
+    const valuesAccepted = (lastFailure?.data as DataOf<'LmsDeliveryAttemptFailed'> | undefined)?.valuesAccepted === true
+    const session = await this.ctx.store.readStream(`lms-session-${sessionId}`)
+    const launched = session[0]?.data as DataOf<'LmsSessionLaunched'> | undefined
+    const commit = session.find(e => e.type === 'LmsProgressCommitted')?.data as DataOf<'LmsProgressCommitted'> | undefined
+    if (launched === undefined || commit === undefined) return
+    const metadata = { accountId: launched.accountId, actor: { kind: 'system', id: 'lms-delivery' } }
+    let revision = history.length - 1
+    try {
+      revision = (await this.ctx.store.append(streamId, [{ id: this.ctx.newId('evt'), type: 'LmsDeliveryStarted', data: { sessionId, attempt }, metadata }], { expectedRevision: revision < 0 ? 'no-stream' : revision })).revision
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return // another sender took this attempt
+      throw error
+    }
+    const outcome = launched.aicc === undefined
+      ? { type: 'LmsDeliveryFailed', error: 'The session has no LMS address to deliver to.' } as const
+      : await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted)
+    const events: { type: string, data: Record<string, unknown> }[] = []
+    if (outcome.type === 'LmsDeliveryAttemptFailed') {
+      const delay = this.backoffMs[attempt - 1] ?? 0
+      events.push({ type: 'LmsDeliveryAttemptFailed', data: { sessionId, attempt, error: clip(outcome.error), nextAttemptAt: new Date(this.ctx.now() + delay).toISOString(), valuesAccepted: outcome.valuesAccepted } })
+      await this.record(streamId, events, metadata, revision)
+      this.schedule(sessionId, delay)
+      return
+    }
+    events.push(outcome.type === 'LmsDelivered' ? { type: 'LmsDelivered', data: { sessionId, attempt } } : { type: 'LmsDeliveryFailed', data: { sessionId, attempt, error: clip(outcome.error) } })
+    await this.record(streamId, events, metadata, revision)
+    this.log.info({ sessionId, attempt, outcome: outcome.type }, 'lms delivery settled')
+  }
+
+  /** One attempt: the values, then closing the session; what happened, in terms of what to do next. */
+  private async send (client: ReturnType<HacpFactory>, commit: DataOf<'LmsProgressCommitted'>, attempt: number, valuesAccepted: boolean): Promise<Outcome> {
+    let accepted = valuesAccepted
+    const lastAttempt = attempt > this.backoffMs.length
+    try {
+      if (!accepted) {
+        await client.putParam(commit.values)
+        accepted = true
+      }
+      await client.exitAu()
+      return { type: 'LmsDelivered' }
+    } catch (error) {
+      if (error instanceof HacpError) {
+        // The values were taken earlier and the session is closed: our earlier ExitAU got
+        // through and only its answer was lost.
+        if (accepted && error.code === invalidSessionId) return { type: 'LmsDelivered' }
+        return { type: 'LmsDeliveryFailed', error: error.message }
+      }
+      if (error instanceof LmsUnreachableError) {
+        return lastAttempt ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` } : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted: accepted }
+      }
+      throw error
+    }
+  }
+
+  private async record (streamId: string, events: { type: string, data: Record<string, unknown> }[], metadata: Record<string, unknown>, revision: number): Promise<void> {
+    await this.ctx.store.append(streamId, events.map(e => ({ id: this.ctx.newId('evt'), type: e.type, data: e.data, metadata })), { expectedRevision: revision })
+  }
+}
+
+function clip (text: string): string {
+  return text.length <= 1000 ? text : `${text.slice(0, 997)}...`
+}
