@@ -73,7 +73,7 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
   const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db) }
   const build: BuildFunction = options.build ?? (async input => {
-    if (input.format !== 'scorm12' && input.format !== 'scorm2004') throw new Error(`${input.format} packages cannot be built yet`)
+    if (input.format === 'cmi5' || input.format === 'xapi') throw new Error(`${input.format} packages cannot be built yet`)
     return buildPackage({ ...input, format: input.format })
   })
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))

@@ -1,0 +1,103 @@
+// AICC end to end in Debian Chromium: a stand-in LMS (a real HACP server written from CMI001,
+// test/helpers/peers/aicc-hacp-lms.ts) launches the package's File_Name with aicc_sid and
+// aicc_url; the learner plays a Mini Moment and presses Exit, or closes the window; the service
+// then delivers PutParam and ExitAU to the LMS itself.
+import t from 'tap'
+import type { Page } from 'playwright-core'
+import JSZip from 'jszip'
+import { launchChromium, screenshot, startLiveService } from '../helpers/browser.ts'
+import { startAiccHacpLms } from '../helpers/peers/aicc-hacp-lms.ts'
+
+const live = await startLiveService(t)
+const browser = await launchChromium(t)
+const lms = await startAiccHacpLms(t)
+const { demo } = live
+const admin = demo.adminKey
+
+// The admin's side, through the API: integration on, an AICC package, the LMS user linked.
+await live.api('PUT', `/v1/profiles/${demo.profileId}/lms-integration`, { token: admin, body: { enabled: true } })
+const created = await live.api('POST', `/v1/profiles/${demo.profileId}/packages`, { token: admin, body: { title: 'International Flags', format: 'aicc' } })
+const packageId = created.body.packageId as string
+await live.service.packageBuilder.waitFor(await live.service.ctx.store.headPosition())
+await live.api('POST', `/v1/learners/${demo.learner.id}/lms-links`, { token: admin, body: { lmsUserId: 'aicc-ada' } })
+
+/** The AU's launch URL, as the LMS reads it from the .au file of the downloaded zip. */
+async function fileName (): Promise<string> {
+  const response = await fetch(`${live.origin}/v1/packages/${packageId}/download`, { headers: { authorization: `Bearer ${admin}` } })
+  const zip = await JSZip.loadAsync(Buffer.from(await response.arrayBuffer()))
+  const au = await zip.file(/\.au$/)[0]?.async('string') ?? ''
+  const [header, row] = au.trim().split('\r\n')
+  const columns = (header ?? '').split(',').map(c => c.replace(/"/g, ''))
+  const values = (row ?? '').match(/"((?:[^"]|"")*)"/g)?.map(v => v.slice(1, -1).replace(/""/g, '"')) ?? []
+  return values[columns.indexOf('File_Name')] ?? ''
+}
+
+async function playMiniMoment (page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Play' }).click()
+  const counter = page.getByText(/^Mini Moment · question 1 of (\d+)$/)
+  await counter.waitFor()
+  const total = Number(/of (\d+)$/.exec(await counter.textContent() ?? '')?.[1])
+  for (let i = 0; i < total; i++) {
+    await page.getByText(`Mini Moment · question ${i + 1} of ${total}`).waitFor()
+    await page.getByRole('checkbox').first().check()
+    await page.getByRole('button', { name: 'Submit' }).click()
+    await page.getByRole('button', { name: i + 1 === total ? 'See summary' : 'Next' }).or(page.getByRole('button', { name: 'Next' })).first().click()
+  }
+}
+
+t.test('browser: AICC — launched by the LMS, played, Exit; the LMS then holds the commit', async t => {
+  const launchUrl = await fileName()
+  t.match(launchUrl, new RegExp(`^${live.origin}/lms/aicc/launch\\?package=${packageId}&revision=1&key=`), 'File_Name is the service\'s AICC launch URL')
+  const session = lms.createSession({ studentId: 'aicc-ada', studentName: 'Lovelace, Ada' })
+  const context = await browser.newContext({ viewport: { width: 700, height: 900 } })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', error => errors.push(error.message))
+
+  await page.goto(`${launchUrl}&${session.launchQuery}`)
+  await page.getByRole('heading', { level: 1, name: 'International Flags' }).waitFor()
+  t.equal(await page.getByRole('button', { name: 'Exit', exact: true }).count(), 1, 'Exit, not Logout')
+  t.notMatch(page.url(), /aicc_sid/, 'the LMS parameters stay with the service')
+  await screenshot(page, 'aicc-01-home')
+  await playMiniMoment(page)
+  await screenshot(page, 'aicc-02-played')
+
+  await page.getByRole('button', { name: 'Exit', exact: true }).click()
+  await page.getByRole('heading', { level: 1, name: 'Your progress has been saved' }).waitFor()
+  await screenshot(page, 'aicc-03-saved')
+  await live.service.deliverySender.idle()
+  t.same(lms.session(session.sessionId).exchanges.map(e => e.command), ['getparam', 'putparam', 'exitau'], 'GetParam at launch; PutParam and ExitAU after Exit')
+  const record = lms.learner('aicc-ada')
+  t.ok(record.lessonStatus === 'incomplete' || record.lessonStatus === 'passed', `the LMS recorded ${record.lessonStatus}`)
+  t.ok((record.score?.raw ?? 0) > 0, `with the progress as the score (${record.score?.raw})`)
+  t.same(errors, [], 'no page errors')
+})
+
+t.test('browser: AICC — closing the window commits too, with a beacon', async t => {
+  const session = lms.createSession({ studentId: 'aicc-ada' })
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await page.goto(`${await fileName()}&${session.launchQuery}`)
+  await page.getByRole('heading', { level: 1, name: 'International Flags' }).waitFor()
+  await page.close({ runBeforeUnload: true })
+  await context.close()
+  const deadline = Date.now() + 10_000
+  while (lms.session(session.sessionId).state !== 'exited' && Date.now() < deadline) {
+    await live.service.deliverySender.idle()
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  t.same(lms.session(session.sessionId).exchanges.map(e => e.command), ['getparam', 'putparam', 'exitau'], 'delivered after the window closed')
+})
+
+t.test('browser: AICC — a refused launch is a page the learner can read', async t => {
+  const session = lms.createSession({ studentId: 'someone-unlinked' })
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const response = await page.goto(`${await fileName()}&${session.launchQuery}`)
+  t.equal(response?.status(), 403)
+  await page.getByRole('heading', { level: 1, name: 'This course can\'t start right now' }).waitFor()
+  t.match(await page.locator('main').textContent(), /not linked to a learner yet/)
+  await screenshot(page, 'aicc-04-refused')
+})
