@@ -100,7 +100,11 @@ export class DeliverySender {
       this.timers.delete(sessionId)
       if (this.sending.has(sessionId)) return
       const sending = this.deliver(sessionId)
-        .catch(error => this.log.error({ err: error, sessionId }, 'delivery failed unexpectedly; retried at the next start'))
+        .catch(error => {
+          // The store or the log, not the LMS: try again later, as for an unreachable LMS.
+          this.log.error({ err: error, sessionId }, 'delivery failed unexpectedly; trying again')
+          this.schedule(sessionId, this.backoffMs[0] ?? 0)
+        })
         .finally(() => {
           this.sending.delete(sessionId)
           this.settled.notify()

@@ -2,11 +2,10 @@
 // outbox of the LMS adapter, to a stand-in LMS that is a real HTTP server written from CMI001
 // (test/helpers/peers/aicc-hacp-lms.ts).
 import t, { type Test } from 'tap'
-import { harness, buildProfile, newLearner, tokenSecret, type Harness } from '../helpers/harness.ts'
+import { harness, tokenSecret, type Harness } from '../helpers/harness.ts'
+import { aiccAccount } from '../helpers/aicc.ts'
 import { startAiccHacpLms, type AiccHacpLms } from '../helpers/peers/aicc-hacp-lms.ts'
 import { launchKeyFor } from '../../src/app/credentials.ts'
-import { handleAndProject } from '../../src/app/handle-command.ts'
-import { packageDecider, type PackageCommand } from '../../src/domain/packaging/package.ts'
 import { HacpClient, LmsUnreachableError } from '../../src/lms/aicc-hacp.ts'
 import type { DeliverySenderOptions } from '../../src/lms/delivery-sender.ts'
 
@@ -16,15 +15,7 @@ async function world (t: Test, options: { dir?: string, clock?: number, delivery
   const h = await harness(t, { ...(options.dir === undefined ? {} : { dir: options.dir }), ...(options.clock === undefined ? {} : { clock: options.clock }), delivery: options.delivery ?? { backoffMs: [20, 20, 20] } })
   const lms = options.lms ?? await startAiccHacpLms(t)
   if (options.existing !== undefined) return { h, lms, ...options.existing }
-  const account = await h.newAccount('growth')
-  const token = account.adminKey
-  const profile = await buildProfile(h, token, { goal: 1, concepts: 1 })
-  await h.request('PUT', `/v1/profiles/${profile.profileId}/lms-integration`, { token, body: { enabled: true } })
-  const packageId = h.service.ctx.newId('pkg')
-  const command = { type: 'RequestPackage', data: { packageId, profileId: profile.profileId, title: 'Flags (AICC)', format: 'aicc' }, metadata: { now: Date.now(), accountId: account.accountId, actor: { kind: 'admin', id: 'test' } } } as PackageCommand
-  await handleAndProject(h.service.ctx, `package-${packageId}`, packageDecider, command, ['packages'])
-  const learner = await newLearner(h, token)
-  await h.request('POST', `/v1/learners/${learner.learnerId}/lms-links`, { token, body: { lmsUserId: 'lms-user-42' } })
+  const { token, profile, packageId } = await aiccAccount(h)
   return { h, token, lms, packageId, profileId: profile.profileId }
 }
 

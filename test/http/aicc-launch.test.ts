@@ -2,24 +2,14 @@
 // LMS who the learner is (GetParam) against a stand-in LMS that is a real HTTP server written
 // from CMI001 (test/helpers/peers/aicc-hacp-lms.ts), then applies the usual launch rules.
 import t, { type Test } from 'tap'
-import { harness, buildProfile, newLearner, tokenSecret } from '../helpers/harness.ts'
+import { harness, tokenSecret } from '../helpers/harness.ts'
+import { aiccAccount } from '../helpers/aicc.ts'
 import { startAiccHacpLms } from '../helpers/peers/aicc-hacp-lms.ts'
 import { launchKeyFor } from '../../src/app/credentials.ts'
-import { handleAndProject } from '../../src/app/handle-command.ts'
-import { packageDecider, type PackageCommand } from '../../src/domain/packaging/package.ts'
 
 async function setup (t: Test) {
   const h = await harness(t)
-  const account = await h.newAccount('growth')
-  const token = account.adminKey
-  const profile = await buildProfile(h, token, { goal: 1, concepts: 1 })
-  await h.request('PUT', `/v1/profiles/${profile.profileId}/lms-integration`, { token, body: { enabled: true } })
-  // The packages API does not offer AICC yet: request the package as the API will.
-  const packageId = h.service.ctx.newId('pkg')
-  const command = { type: 'RequestPackage', data: { packageId, profileId: profile.profileId, title: 'Flags (AICC)', format: 'aicc' }, metadata: { now: Date.now(), accountId: account.accountId, actor: { kind: 'admin', id: 'test' } } } as PackageCommand
-  await handleAndProject(h.service.ctx, `package-${packageId}`, packageDecider, command, ['packages'])
-  const learner = await newLearner(h, token)
-  t.equal((await h.request('POST', `/v1/learners/${learner.learnerId}/lms-links`, { token, body: { lmsUserId: 'lms-user-42' } })).status, 201)
+  const { token, profile, packageId, learner } = await aiccAccount(h)
   const lms = await startAiccHacpLms(t)
   const key = launchKeyFor(tokenSecret, packageId, 1)
   const launchUrl = (query: string) => `/lms/aicc/launch?package=${packageId}&revision=1&key=${encodeURIComponent(key)}${query === '' ? '' : `&${query}`}`
