@@ -14,7 +14,7 @@ export interface ParallelReplay {
    * `onDocuments` (one call at a time) with documents that no later event changes, already
    * serialised as JSON (undefined: no document).
    */
-  replay (projection: string, types: readonly string[], upTo: number, onDocuments: (documents: Map<string, string | undefined>) => Promise<void>): Promise<void>
+  replay (projection: string, types: readonly string[], upTo: number, onDocuments: (documents: Map<string, string | undefined>) => Promise<void>, signal?: AbortSignal): Promise<void>
 }
 
 /** Where a worker finds the projection definitions: a module and the name of its exported array. */
@@ -49,12 +49,26 @@ export class SqliteParallelReplay implements ParallelReplay {
     private readonly threads = 2
   ) {}
 
-  async replay (projection: string, types: readonly string[], upTo: number, onDocuments: (documents: Map<string, string | undefined>) => Promise<void>): Promise<void> {
+  async replay (projection: string, types: readonly string[], upTo: number, onDocuments: (documents: Map<string, string | undefined>) => Promise<void>, signal?: AbortSignal): Promise<void> {
     const splits = this.store.streamSplits(upTo, this.threads)
     const ranges = [undefined, ...splits].map((fromStream, i) => ({ fromStream, beforeStream: splits[i] }))
+    // Once one part fails (or the caller stops), nothing more is stored and every worker stops:
+    // the caller starts again from nothing and must not meet documents arriving late.
+    let cancelled = false
     let stored: Promise<void> = Promise.resolve()
-    const store = (documents: Map<string, string | undefined>): void => { stored = stored.then(async () => onDocuments(documents)) }
-    const workers = ranges.map(range => this.run({
+    const store = (documents: Map<string, string | undefined>): void => {
+      if (cancelled) return
+      stored = stored
+        .then(async () => { if (!cancelled) await onDocuments(documents) })
+        .catch((error: unknown) => { stopAll(); throw error })
+    }
+    const workers: Worker[] = []
+    const stopAll = (): void => {
+      cancelled = true
+      for (const worker of workers) void worker.terminate()
+    }
+    signal?.addEventListener('abort', stopAll, { once: true })
+    const runs = ranges.map(range => this.run({
       filename: this.filename,
       definitions: this.definitions,
       projection,
@@ -62,21 +76,30 @@ export class SqliteParallelReplay implements ParallelReplay {
       upTo,
       ...(range.fromStream === undefined ? {} : { fromStream: range.fromStream }),
       ...(range.beforeStream === undefined ? {} : { beforeStream: range.beforeStream })
-    }, store))
+    }, store, worker => workers.push(worker)).catch((error: unknown) => { stopAll(); throw error }))
     try {
-      await Promise.all(workers)
-    } finally {
+      const outcomes = await Promise.allSettled(runs)
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
+      signal?.throwIfAborted()
       await stored
+    } catch (error) {
+      cancelled = true
+      await stored.catch(() => {})
+      throw error
+    } finally {
+      signal?.removeEventListener('abort', stopAll)
     }
   }
 
-  private async run (data: ReplayWorkerData, store: (documents: Map<string, string | undefined>) => void): Promise<void> {
+  private async run (data: ReplayWorkerData, store: (documents: Map<string, string | undefined>) => void, started: (worker: Worker) => void): Promise<void> {
     // A worker holds one page of events and the documents of the streams on it: a small heap,
     // bounded so that several of them cannot grow the process the way unbounded heaps would.
     const worker = new Worker(new URL('./replay-worker.mjs', import.meta.url), {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: workerHeapMb, maxYoungGenerationSizeMb: 8 }
     })
+    started(worker)
     await new Promise<void>((resolve, reject) => {
       let settled = false
       const settle = (error?: Error): void => {

@@ -37,6 +37,8 @@ interface Running {
   committed: number
   /** Evolved since the last commit. */
   pending: Pending
+  /** A replay by stream is storing documents past the cache. */
+  replaying: boolean
   committedAt: number
   abort: AbortController
   loop: Promise<void> | undefined
@@ -110,6 +112,7 @@ export class ProjectionRunner {
         position: 0,
         committed: 0,
         pending: new Pending(),
+        replaying: false,
         committedAt: 0,
         abort: new AbortController(),
         loop: undefined,
@@ -161,7 +164,8 @@ export class ProjectionRunner {
     const cached = running.cache.get(key)
     if (cached !== undefined) return cached.doc as Doc | undefined
     const doc = await this.readModels.get<Doc>(projection, key)
-    running.cache.set(key, doc)
+    // While a replay stores documents past the cache, what a read finds may be replaced any moment.
+    if (!running.replaying) running.cache.set(key, doc)
     return doc
   }
 
@@ -228,7 +232,23 @@ export class ProjectionRunner {
    * a checkpoint that claims no progress and a version no definition has, so a crash part-way
    * makes the next start rebuild from zero rather than add to half-built documents.
    */
-  private async replayByStream (running: Running, head: number): Promise<void> {
+  private async replayByStream (running: Running, head: number, signal?: AbortSignal): Promise<void> {
+    running.replaying = true
+    try {
+      await this.replayByStreamOnce(running, head, signal)
+    } catch (error) {
+      // Half-built documents must never be added to: the next try starts from nothing.
+      await this.readModels.reset(running.definition.name, running.definition.version)
+      this.resetTo(running, 0)
+      throw error
+    } finally {
+      running.replaying = false
+      // Reads during the replay may have cached documents it has since replaced.
+      running.cache.clear()
+    }
+  }
+
+  private async replayByStreamOnce (running: Running, head: number, signal: AbortSignal | undefined): Promise<void> {
     const { definition } = running
     const types = [...definition.eventTypes]
     const unfinished = { position: 0, version: -definition.version }
@@ -237,17 +257,19 @@ export class ProjectionRunner {
         // Documents arrive serialised and finished: straight to the store, past the cache.
         await this.parallelReplay.replay(definition.name, types, head, async documents => {
           await this.readModels.commitSerialised(definition.name, unfinished, documents)
-        })
+        }, signal)
         await this.readModels.commitSerialised(definition.name, { position: head, version: definition.version }, new Map())
         running.position = running.committed = head
         return
       } catch (error) {
+        if (signal?.aborted === true) throw error
         this.log.warn({ err: error, projection: definition.name }, 'parallel replay failed; replaying on this thread instead')
         await this.readModels.reset(definition.name, definition.version)
       }
     }
     let after: { streamId: string, revision: number } | undefined
     for (;;) {
+      signal?.throwIfAborted()
       const page = await this.store.readByStream({ types, upTo: head, maxCount: this.batchSize, ...(after === undefined ? {} : { after }) })
       const last = page[page.length - 1]
       if (last === undefined) break
@@ -292,7 +314,7 @@ export class ProjectionRunner {
       try {
         if (running.position === 0 && running.definition.documentsFollowStreams === true) {
           const head = await this.store.headPosition()
-          if (head >= this.replayFrom) await this.replayByStream(running, head)
+          if (head >= this.replayFrom) await this.replayByStream(running, head, signal)
         }
         const batches = this.store.subscribe({ after: running.position, maxCount: this.batchSize, signal, lingerMs: this.lingerMs, idleMs: this.commitIntervalMs })
         for await (const batch of batches) {

@@ -208,9 +208,18 @@ t.test('a rebuild by stream that stops part-way is started again from zero, neve
   let s = open(dir)
   const last = await ticks(s.store, 6, 5)
   const crashAt = (await s.store.readStream('s-4'))[2]?.position
-  const failing = new ProjectionRunner(s.store, s.readModels, [trail({ failAtPosition: crashAt })], silent, { batchSize: 4, catchUpLimits: { events: 1000, documents: 2, ms: 60_000 } })
+  // Watches what the replay stores on the way; a process that died here would leave exactly that.
+  const checkpoints: { position: number, version: number }[] = []
+  const watching = Object.assign(Object.create(Object.getPrototypeOf(s.readModels)), s.readModels, {
+    commit: async (...args: Parameters<typeof s.readModels.commit>) => { checkpoints.push(args[1]); return s.readModels.commit(...args) }
+  }) as typeof s.readModels
+  const failing = new ProjectionRunner(s.store, watching, [trail({ failAtPosition: crashAt })], silent, { batchSize: 4, catchUpLimits: { events: 1000, documents: 2, ms: 60_000 } })
   await t.rejects(failing.rebuild('trail'), /crash part-way/)
-  t.equal((await s.readModels.checkpoint('trail'))?.version, -1, 'documents stored on the way are marked unfinished')
+  t.ok(checkpoints.length > 0 && checkpoints.every(c => c.version === -1 && c.position === 0), 'documents stored on the way were marked unfinished')
+  t.same(await s.readModels.checkpoint('trail'), { position: 0, version: 1 }, 'the failure itself resets the projection')
+  t.same(await s.readModels.list('trail', 'trail:'), [], 'no half-built document is left')
+  // A process that dies part-way leaves the unfinished marker: the next start rebuilds from zero.
+  await watching.commit('trail', { position: 0, version: -1 }, new Map([['trail:s-4', { seen: [1] }]]))
   await s.close()
 
   s = open(dir)
@@ -275,6 +284,31 @@ t.test('starting from nothing on a long log, a projection that follows streams r
   const next = (await store.append('s-2', [{ id: 'after-replay', type: 'Tick', data: {} }])).position
   await runner.waitFor(next)
   t.same(await runner.get('trail', 'trail:s-2'), { seen: [...positions, next] }, 'then it follows the log')
+  await runner.stop()
+  await close()
+})
+
+t.test('a read during a replay by stream does not leave a stale document behind', async t => {
+  const { store, readModels, close } = open(t.testdir())
+  const last = await ticks(store, 3, 6)
+  let release: () => void = () => {}
+  const gate = new Promise<void>(resolve => { release = resolve })
+  let first = true
+  const slow = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+    readByStream: async (...args: Parameters<typeof store.readByStream>) => {
+      if (first) { first = false; await gate }
+      return store.readByStream(...args)
+    }
+  }) as typeof store
+  const runner = new ProjectionRunner(slow, readModels, [trail()], silent, { replayFrom: 1 })
+  await runner.start()
+  t.equal(await runner.get('trail', 'trail:s-1'), undefined, 'read while the replay has not got to it')
+  release()
+  await runner.waitFor(last)
+  const next = (await store.append('s-1', [{ id: 'after-read', type: 'Tick', data: {} }])).position
+  await runner.waitFor(next)
+  const positions = (await store.readStream('s-1')).map(e => e.position)
+  t.same(await runner.get('trail', 'trail:s-1'), { seen: positions }, 'the live event evolved the replayed document')
   await runner.stop()
   await close()
 })
