@@ -5,6 +5,7 @@
 //   session:{sessionId}                      -> LmsSessionDoc
 //   learner-commit:{learnerId}:{position}    -> CommitDoc (the commit history of a learner)
 //   delivery:{sessionId}                     -> DeliveryDoc (a commit the service delivers to the LMS itself: AICC)
+//   pending-delivery:{sessionId}             -> PendingDeliveryDoc (only while it is not settled: the sender's work list)
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DataOf, DomainEvent } from '../schemas/events.ts'
 import type { RecordedEvent } from '../src/store/event-store.ts'
@@ -24,6 +25,7 @@ export interface DeliveryDoc {
   lastError?: string
   settledAt?: number
 }
+export interface PendingDeliveryDoc { sessionId: string, nextAttemptAt?: string }
 export interface CommitDoc { sessionId: string, packageId: string, profileId: string, registration: string, format: string, values: Values, mastered: boolean, committedAt: number }
 
 const sessionOf = (streamId: string): string => streamId.slice('lms-session-'.length)
@@ -32,18 +34,19 @@ const pad = (n: number): string => String(n).padStart(15, '0')
 /** Formats whose commits the service delivers to the LMS itself (SCORM commits go through the launcher). */
 const deliveredByService = new Set(['aicc'])
 
-export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSessionDoc | CommitDoc | DeliveryDoc> = {
+export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSessionDoc | CommitDoc | DeliveryDoc | PendingDeliveryDoc> = {
   name: 'lms-adapter',
-  // 2: deliveries.
-  version: 2,
+  // 2: deliveries; 3: the list of pending ones.
+  version: 3,
   eventTypes: new Set(['LmsSessionLaunched', 'LmsSessionExited', 'LmsProgressCommitted', 'LmsDeliveryStarted', 'LmsDeliveryAttemptFailed', 'LmsDelivered', 'LmsDeliveryFailed']),
   keys (event) {
     const e = event as unknown as DomainEvent
     if (e.type === 'LmsProgressCommitted') {
       const keys = [`registration:${e.data.registration}`, `session:${sessionOf(event.streamId)}`, `learner-commit:${e.data.learnerId}:${pad(event.position)}`]
-      return deliveredByService.has(e.data.format) ? [...keys, `delivery:${e.data.sessionId}`] : keys
+      return deliveredByService.has(e.data.format) ? [...keys, `delivery:${e.data.sessionId}`, `pending-delivery:${e.data.sessionId}`] : keys
     }
-    if (e.type === 'LmsDeliveryStarted' || e.type === 'LmsDeliveryAttemptFailed' || e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed') return [`delivery:${e.data.sessionId}`]
+    if (e.type === 'LmsDeliveryStarted') return [`delivery:${e.data.sessionId}`]
+    if (e.type === 'LmsDeliveryAttemptFailed' || e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed') return [`delivery:${e.data.sessionId}`, `pending-delivery:${e.data.sessionId}`]
     if (e.type === 'LmsSessionLaunched') return [`session:${e.data.sessionId}`, `registration:${e.data.registration}`]
     return [`session:${sessionOf(event.streamId)}`]
   },
@@ -59,6 +62,7 @@ export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSes
     }
     if (e.type === 'LmsSessionExited') return { ...(doc as LmsSessionDoc), exitedAt: at, how: e.data.how }
     if (key.startsWith('delivery:')) return evolveDelivery(doc as DeliveryDoc | undefined, event)
+    if (key.startsWith('pending-delivery:')) return evolvePending(doc as PendingDeliveryDoc | undefined, event)
     if (e.type === 'LmsProgressCommitted') {
       if (key.startsWith('registration:')) {
         const reg = doc as RegistrationDoc
@@ -87,4 +91,13 @@ function evolveDelivery (doc: DeliveryDoc | undefined, event: RecordedEvent): De
 function withoutRetry (doc: DeliveryDoc): DeliveryDoc {
   const { nextAttemptAt: _next, ...rest } = doc
   return rest
+}
+
+function evolvePending (doc: PendingDeliveryDoc | undefined, event: RecordedEvent): PendingDeliveryDoc | undefined {
+  const e = event as unknown as DomainEvent
+  if (e.type === 'LmsProgressCommitted') return { sessionId: e.data.sessionId }
+  if (e.type === 'LmsDeliveryAttemptFailed' && doc !== undefined) return { ...doc, nextAttemptAt: e.data.nextAttemptAt }
+  // Settled: off the list.
+  if (e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed') return undefined
+  return doc
 }

@@ -9,11 +9,12 @@
 // attempt's answer is lost after the LMS took the values, the next attempt only closes the
 // session, and an LMS that says the session is already closed then means it was delivered.
 import type { Logger } from 'pino'
-import type { DeliveryDoc } from '../../projections/lms-adapter.ts'
+import type { PendingDeliveryDoc } from '../../projections/lms-adapter.ts'
 import type { DataOf } from '../../schemas/events.ts'
 import type { AppContext } from '../app/context.ts'
 import { WrongExpectedRevisionError } from '../store/event-store.ts'
 import { Signal } from '../store/signal.ts'
+import { ReadTimeoutError } from '../projections/runner.ts'
 import { HacpClient, HacpError, LmsUnreachableError, type HacpSession } from './aicc-hacp.ts'
 
 export type HacpFactory = (session: HacpSession) => Pick<HacpClient, 'putParam' | 'exitAu'>
@@ -40,6 +41,7 @@ export class DeliverySender {
   private readonly settled = new Signal()
   private abort = new AbortController()
   private loop: Promise<void> | undefined
+  private recovery: Promise<void> | undefined
   /** How far the log has been followed. */
   private position = 0
 
@@ -48,15 +50,28 @@ export class DeliverySender {
     this.hacp = options.hacp ?? (session => new HacpClient(session))
   }
 
-  /** Picks up deliveries left pending (by a restart), then follows new commits. */
+  /** Follows new commits at once; picks up deliveries left pending (by a restart) once the projection has caught up. */
   async start (): Promise<void> {
     this.abort = new AbortController()
     const from = await this.ctx.store.headPosition()
-    await this.ctx.runner.waitFor(from, { projections: ['lms-adapter'], timeoutMs: 60_000 })
-    for (const { doc } of await this.ctx.runner.list<DeliveryDoc>('lms-adapter', 'delivery:')) {
-      if (doc.state === 'pending') this.schedule(doc.sessionId, doc.nextAttemptAt === undefined ? 0 : Date.parse(doc.nextAttemptAt) - this.ctx.now())
-    }
     this.loop = this.follow(from, this.abort.signal)
+    this.recovery = this.recoverPending(from, this.abort.signal)
+  }
+
+  /** The projection may be rebuilding (a new version on a long log): wait for it as long as it takes. */
+  private async recoverPending (from: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.ctx.runner.waitFor(from, { projections: ['lms-adapter'], timeoutMs: 1000 })
+        break
+      } catch (error) {
+        if (!(error instanceof ReadTimeoutError)) throw error
+      }
+    }
+    if (signal.aborted) return
+    for (const { doc } of await this.ctx.runner.list<PendingDeliveryDoc>('lms-adapter', 'pending-delivery:', Number.MAX_SAFE_INTEGER)) {
+      this.schedule(doc.sessionId, doc.nextAttemptAt === undefined ? 0 : Date.parse(doc.nextAttemptAt) - this.ctx.now())
+    }
   }
 
   async stop (): Promise<void> {
@@ -64,12 +79,14 @@ export class DeliverySender {
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
     await this.loop
+    await this.recovery?.catch(() => {})
     await Promise.all(this.sending.values())
   }
 
   /** Resolves once every commit in the log so far is delivered or given up (tests). */
   async idle (timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
+    await this.recovery
     const head = await this.ctx.store.headPosition()
     while (this.position < head || this.sending.size > 0 || this.timers.size > 0) {
       if (Date.now() > deadline) throw new Error('deliveries still pending')
@@ -78,19 +95,23 @@ export class DeliverySender {
   }
 
   private async follow (from: number, signal: AbortSignal): Promise<void> {
-    try {
-      this.position = from
-      for await (const batch of this.ctx.store.subscribe({ after: from, signal, lingerMs: 1 })) {
-        for (const event of batch) {
-          this.position = event.position
-          if (event.type !== 'LmsProgressCommitted') continue
-          const commit = event.data as DataOf<'LmsProgressCommitted'>
-          if (commit.format === 'aicc') this.schedule(commit.sessionId, 0)
+    this.position = from
+    while (!signal.aborted) {
+      try {
+        for await (const batch of this.ctx.store.subscribe({ after: this.position, signal, lingerMs: 1 })) {
+          for (const event of batch) {
+            this.position = event.position
+            if (event.type !== 'LmsProgressCommitted') continue
+            const commit = event.data as DataOf<'LmsProgressCommitted'>
+            if (commit.format === 'aicc') this.schedule(commit.sessionId, 0)
+          }
+          this.settled.notify()
         }
-        this.settled.notify()
+        return
+      } catch (error) {
+        this.log.error({ err: error }, 'delivery sender could not follow the log; trying again')
+        await this.settled.wait(1000, signal)
       }
-    } catch (error) {
-      this.log.error({ err: error }, 'delivery sender stopped following the log')
     }
   }
 
@@ -122,6 +143,8 @@ export class DeliverySender {
     const attempt = history.filter(e => e.type === 'LmsDeliveryStarted').length + 1
     const lastFailure = [...history].reverse().find(e => e.type === 'LmsDeliveryAttemptFailed')
     const valuesAccepted = (lastFailure?.data as DataOf<'LmsDeliveryAttemptFailed'> | undefined)?.valuesAccepted === true
+    // The previous attempt started but recorded no outcome (the process stopped mid-way): it may have got through.
+    const previousUnknown = history[history.length - 1]?.type === 'LmsDeliveryStarted'
     const session = await this.ctx.store.readStream(`lms-session-${sessionId}`)
     const launched = session[0]?.data as DataOf<'LmsSessionLaunched'> | undefined
     const commit = session.find(e => e.type === 'LmsProgressCommitted')?.data as DataOf<'LmsProgressCommitted'> | undefined
@@ -136,7 +159,7 @@ export class DeliverySender {
     }
     const outcome = launched.aicc === undefined
       ? { type: 'LmsDeliveryFailed', error: 'The session has no LMS address to deliver to.' } as const
-      : await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted)
+      : await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted, previousUnknown)
     const events: { type: string, data: Record<string, unknown> }[] = []
     if (outcome.type === 'LmsDeliveryAttemptFailed') {
       const delay = this.backoffMs[attempt - 1] ?? 0
@@ -151,7 +174,7 @@ export class DeliverySender {
   }
 
   /** One attempt: the values, then closing the session; what happened, in terms of what to do next. */
-  private async send (client: ReturnType<HacpFactory>, commit: DataOf<'LmsProgressCommitted'>, attempt: number, valuesAccepted: boolean): Promise<Outcome> {
+  private async send (client: ReturnType<HacpFactory>, commit: DataOf<'LmsProgressCommitted'>, attempt: number, valuesAccepted: boolean, previousUnknown: boolean): Promise<Outcome> {
     let accepted = valuesAccepted
     const lastAttempt = attempt > this.backoffMs.length
     try {
@@ -163,9 +186,10 @@ export class DeliverySender {
       return { type: 'LmsDelivered' }
     } catch (error) {
       if (error instanceof HacpError) {
-        // The values were taken earlier and the session is closed: our earlier ExitAU got
-        // through and only its answer was lost.
-        if (accepted && error.code === invalidSessionId) return { type: 'LmsDelivered' }
+        // The session is closed and the values were taken earlier (or an attempt whose
+        // outcome was never recorded may have sent them): our earlier ExitAU got through and
+        // only its answer was lost.
+        if (error.code === invalidSessionId && (accepted || previousUnknown)) return { type: 'LmsDelivered' }
         return { type: 'LmsDeliveryFailed', error: error.message }
       }
       if (error instanceof LmsUnreachableError) {

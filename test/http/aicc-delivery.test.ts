@@ -130,3 +130,20 @@ t.test('a restart between the commit and its delivery: after it, exactly one del
   t.match(reply.body, { state: 'delivered', attempts: before.length === 0 ? 1 : 2 })
   t.same(lms.session(session.sessionId).exchanges.map(e => e.command), ['getparam', 'putparam', 'exitau'], 'one delivery after the restart')
 })
+
+t.test('an attempt that stopped without recording its outcome, but got through: the next one finds the session closed, and that counts as delivered', async t => {
+  const w = await world(t)
+  const sender = w.h.service.deliverySender
+  const { session, sessionId, exited } = await playAndExit(w, () => { void sender.stop() })
+  await sender.stop()
+  // What a process that died mid-attempt leaves: the claim, and an LMS that has it all.
+  await w.h.service.ctx.store.append(`lms-delivery-${sessionId}`, [{ id: 'crashed-claim', type: 'LmsDeliveryStarted', data: { sessionId, attempt: 1 }, metadata: { accountId: 'x', actor: { kind: 'system', id: 'lms-delivery' } } }], { expectedRevision: 'no-stream' })
+  const client = new HacpClient({ url: session.aiccUrl, sessionId: session.sessionId })
+  await client.putParam(exited.body.values)
+  await client.exitAu()
+  await sender.start()
+  const reply = await settled(w, sessionId)
+  t.match(reply.body, { state: 'delivered', attempts: 2 })
+  t.same(await deliveryEvents(w.h, sessionId), ['LmsDeliveryStarted', 'LmsDeliveryStarted', 'LmsDelivered'])
+  t.equal(w.lms.learner('lms-user-42').statusHistory.length, 1, 'the values reached the LMS once')
+})

@@ -40,6 +40,13 @@ t.test('parameter names in any case, and aicc_sid glued onto the key by an LMS t
   const second = lms.createSession({ studentId: 'lms-user-42' })
   const glued = await h.app.inject({ method: 'GET', url: `/lms/aicc/launch?package=${packageId}&revision=1&key=${encodeURIComponent(key)}?${second.launchQuery}` })
   t.equal(glued.statusCode, 303, glued.body)
+  // An aicc_url with a query of its own is used as it is (only a glued aicc_sid/aicc_url is unglued).
+  const third = lms.createSession({ studentId: 'lms-user-42' })
+  const withQuery = `${third.aiccUrl}?inst=5&mode=hacp`
+  const queried = await h.app.inject({ method: 'GET', url: `/lms/aicc/launch?package=${packageId}&revision=1&key=${encodeURIComponent(key)}&aicc_sid=${third.sessionId}&aicc_url=${encodeURIComponent(withQuery)}` })
+  t.equal(queried.statusCode, 303, queried.body)
+  const exchange = lms.session(third.sessionId).exchanges[0]
+  t.equal(`${exchange?.path ?? ''}${exchange?.query ?? ''}`, `${new URL(third.aiccUrl).pathname}?inst=5&mode=hacp`, 'GetParam went to the whole aicc_url')
 })
 
 t.test('refusals are pages a learner can act on; a forged link never makes the service call its aicc_url', async t => {

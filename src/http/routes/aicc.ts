@@ -51,7 +51,7 @@ function launchQuery (raw: Record<string, unknown>): Map<string, string> {
     const text = Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '')
     const key = name.toLowerCase()
     const glued = text.indexOf('?')
-    if (glued >= 0) {
+    if (glued >= 0 && /(^|&)aicc_(sid|url)=/i.test(text.slice(glued + 1))) {
       for (const [n, v] of new URLSearchParams(text.slice(glued + 1))) add(n, v)
       if (!query.has(key)) query.set(key, text.slice(0, glued))
     } else if (!query.has(key)) {

@@ -15,6 +15,7 @@ import type { SqliteDatabase } from './database.ts'
 export class WalCheckpointer {
   private readonly worker: Worker
   private closed = false
+  private exited = false
 
   constructor (db: SqliteDatabase, options: { intervalMs?: number, backstopPages?: number } = {}) {
     db.pragma(`wal_autocheckpoint = ${options.backstopPages ?? 20_000}`)
@@ -27,11 +28,13 @@ export class WalCheckpointer {
     })
     this.worker.unref()
     this.worker.on('error', () => { /* the backstop checkpoint takes over */ })
+    this.worker.once('exit', () => { this.exited = true })
   }
 
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.exited) return
     const exited = new Promise(resolve => this.worker.once('exit', resolve))
     // Unreferenced, the worker would not keep this process alive long enough to say it is done.
     this.worker.ref()

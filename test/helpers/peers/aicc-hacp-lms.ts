@@ -111,6 +111,8 @@ export interface HacpExchange {
   readonly at: Date
   readonly method: string
   readonly path: string
+  /** The query of the URL the AU posted to, with its "?" (or empty). */
+  readonly query: string
   readonly headers: Readonly<Record<string, string>>
   readonly rawBody: string
   /** Form fields with lower-cased names. */
@@ -320,6 +322,7 @@ export class AiccHacpLms {
       at: new Date(),
       method,
       path: url.pathname,
+      query: url.search,
       headers: headersOf(request),
       rawBody,
       params,
