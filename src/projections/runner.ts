@@ -337,7 +337,7 @@ export class ProjectionRunner {
           this.log.error({ err: commitError, projection: running.definition.name }, 'projection commit failed; replaying from the stored checkpoint')
           this.resetTo(running, running.committed)
         }
-        await this.progressed.wait(this.retryDelayMs, signal)
+        await pause(this.retryDelayMs, signal)
       }
     }
   }
@@ -406,4 +406,17 @@ export class ProjectionRunner {
     if (running === undefined) throw new Error(`unknown projection ${projection}`)
     return running
   }
+}
+
+/** Waits `ms`, or less if the signal aborts (unlike a Signal, other projections' progress does not end it). */
+async function pause (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
