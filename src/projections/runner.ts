@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
 import type { EventStore, RecordedEvent } from '../store/event-store.ts'
 import { Signal } from '../store/signal.ts'
-import type { Checkpoint, ProjectionDefinition, ReadModelStore } from './projection.ts'
+import type { ProjectionDefinition, ReadModelStore } from './projection.ts'
 import { DocumentCache } from './document-cache.ts'
 import { evolveDocuments } from './evolve.ts'
+import { replayStreams } from './replay-streams.ts'
 import type { ParallelReplay } from './parallel-replay.ts'
 
 export interface ProjectionRunnerOptions {
@@ -267,20 +268,13 @@ export class ProjectionRunner {
         await this.readModels.reset(definition.name, definition.version)
       }
     }
-    let after: { streamId: string, revision: number } | undefined
-    for (;;) {
-      signal?.throwIfAborted()
-      const page = await this.store.readByStream({ types, upTo: head, maxCount: this.batchSize, ...(after === undefined ? {} : { after }) })
-      const last = page[page.length - 1]
-      if (last === undefined) break
-      after = { streamId: last.streamId, revision: last.revision }
-      this.mergeIntoPending(running, await this.evolveEvents(running, page), page.length)
-      // A stream's documents are final once the replay has moved past it: store them in small
-      // steps and leave them out of the cache, so memory stays flat however large the log.
-      if (running.pending.changes.size >= Math.min(replayCommitDocuments, this.limits.documents)) await this.store$(running, unfinished, { cache: false })
-      await new Promise(resolve => setImmediate(resolve))
-    }
-    await this.store$(running, { position: head, version: definition.version }, { cache: false })
+    // Finished documents go straight to the store, past the cache, in small steps: memory
+    // stays flat however large the log.
+    const step = Math.min(replayCommitDocuments, this.limits.documents)
+    await replayStreams(this.store, definition, { types, upTo: head }, { pageSize: this.batchSize, handOnEvery: step, signal }, async documents => {
+      await this.readModels.commitSerialised(definition.name, unfinished, new Map(documents))
+    })
+    await this.readModels.commitSerialised(definition.name, { position: head, version: definition.version }, new Map())
     running.position = running.committed = head
   }
 
@@ -387,16 +381,12 @@ export class ProjectionRunner {
 
   /** Stores the pending documents and the checkpoint in one transaction. */
   private async commit (running: Running): Promise<void> {
-    const last = running.pending.last
-    if (last === undefined) return
-    await this.store$(running, { position: last.position, version: running.definition.version })
-    running.committed = last.position
-  }
-
-  private async store$ (running: Running, checkpoint: Checkpoint, options: { cache: boolean } = { cache: true }): Promise<void> {
     const { definition, cache, pending } = running
-    await this.readModels.commit(definition.name, checkpoint, pending.changes)
-    if (options.cache) for (const [key, doc] of pending.changes) cache.set(key, doc)
+    const last = pending.last
+    if (last === undefined) return
+    await this.readModels.commit(definition.name, { position: last.position, version: definition.version }, pending.changes)
+    for (const [key, doc] of pending.changes) cache.set(key, doc)
+    running.committed = last.position
     running.committedAt = Date.now()
     if (running.pending === pending) running.pending = new Pending()
   }

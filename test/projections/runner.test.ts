@@ -1,4 +1,5 @@
 import t from 'tap'
+import { threadId } from 'node:worker_threads'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { openSqlite } from '../../src/store/sqlite/database.ts'
@@ -28,6 +29,11 @@ const counter = (options: { version?: number, failOnce?: { at: number } } = {}):
       return { n: (doc?.n ?? 0) + 1 }
     }
   }
+}
+
+/** The same object with some methods replaced (to count or slow down calls). */
+function wrap<T extends object> (target: T, overrides: Partial<T>): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(target) as object), target, overrides) as T
 }
 
 function open (dir: string) {
@@ -129,9 +135,9 @@ t.test('catching up far behind commits in large steps; caught up, a busy log com
   const { store, readModels, close } = open(t.testdir())
   const last = await ticks(store, 4, 50)
   let commits = 0
-  const counting = Object.assign(Object.create(Object.getPrototypeOf(readModels)), readModels, {
+  const counting = wrap(readModels, {
     commit: async (...args: Parameters<typeof readModels.commit>) => { commits++; return readModels.commit(...args) }
-  }) as typeof readModels
+  })
   const runner = new ProjectionRunner(store, counting, [counter()], silent, { batchSize: 10, catchUpLimits: { events: 100, documents: 1000, ms: 60_000 } })
   await runner.start()
   await runner.waitFor(last)
@@ -192,9 +198,9 @@ t.test('a projection whose documents follow streams is rebuilt stream by stream,
   await live.catchUpAll()
   const before = await readModels.list('trail', 'trail:')
   let pages = 0
-  const counting = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+  const counting = wrap(store, {
     readByStream: async (...args: Parameters<typeof store.readByStream>) => { pages++; return store.readByStream(...args) }
-  }) as typeof store
+  })
   const runner = new ProjectionRunner(counting, readModels, [trail()], silent, { batchSize: 7 })
   await runner.rebuild('trail')
   t.ok(pages > 1, `read by stream, ${pages} pages`)
@@ -210,9 +216,9 @@ t.test('a rebuild by stream that stops part-way is started again from zero, neve
   const crashAt = (await s.store.readStream('s-4'))[2]?.position
   // Watches what the replay stores on the way; a process that died here would leave exactly that.
   const checkpoints: { position: number, version: number }[] = []
-  const watching = Object.assign(Object.create(Object.getPrototypeOf(s.readModels)), s.readModels, {
-    commit: async (...args: Parameters<typeof s.readModels.commit>) => { checkpoints.push(args[1]); return s.readModels.commit(...args) }
-  }) as typeof s.readModels
+  const watching = wrap(s.readModels, {
+    commitSerialised: async (...args: Parameters<typeof s.readModels.commitSerialised>) => { checkpoints.push(args[1]); return s.readModels.commitSerialised(...args) }
+  })
   const failing = new ProjectionRunner(s.store, watching, [trail({ failAtPosition: crashAt })], silent, { batchSize: 4, catchUpLimits: { events: 1000, documents: 2, ms: 60_000 } })
   await t.rejects(failing.rebuild('trail'), /crash part-way/)
   t.ok(checkpoints.length > 0 && checkpoints.every(c => c.version === -1 && c.position === 0), 'documents stored on the way were marked unfinished')
@@ -241,13 +247,16 @@ t.test('a parallel replay gives the same documents, on several threads', async t
   await inOrder.catchUpAll()
   const before = await readModels.list('trail', 'trail:')
   const replay = new SqliteParallelReplay(join(dir, 'runner.sqlite'), store, { url: fixtures, exportName: 'projections' }, 3)
-  let threads = 0
-  const counting = { replay: async (...args: Parameters<typeof replay.replay>) => { threads = store.streamSplits(await store.headPosition(), 3).length + 1; return replay.replay(...args) } }
-  const runner = new ProjectionRunner(store, readModels, [trail()], silent, { parallelReplay: counting })
+  const runner = new ProjectionRunner(store, readModels, [trail()], silent, { parallelReplay: replay })
   await runner.rebuild('trail')
-  t.equal(threads, 3, 'three ranges of streams')
   t.same(await readModels.list('trail', 'trail:'), before, 'the same documents as replaying in log order')
   t.same(await readModels.checkpoint('trail'), { position: await store.headPosition(), version: 1 })
+  const folded: string[] = []
+  await replay.replay('threads', ['Tick'], await store.headPosition(), async documents => { for (const doc of documents.values()) folded.push(doc ?? '') })
+  const ids = new Set(folded.map(doc => (JSON.parse(doc) as { thread: number }).thread))
+  t.equal(folded.length, 9, 'every stream folded once')
+  t.equal(ids.size, 3, 'on three threads')
+  t.notOk(ids.has(threadId), 'none of them this one')
   await close()
 })
 
@@ -272,9 +281,9 @@ t.test('starting from nothing on a long log, a projection that follows streams r
   const { store, readModels, close } = open(t.testdir())
   const last = await ticks(store, 5, 8)
   let pages = 0
-  const counting = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+  const counting = wrap(store, {
     readByStream: async (...args: Parameters<typeof store.readByStream>) => { pages++; return store.readByStream(...args) }
-  }) as typeof store
+  })
   const runner = new ProjectionRunner(counting, readModels, [trail()], silent, { replayFrom: 10, batchSize: 7 })
   await runner.start()
   await runner.waitFor(last)
@@ -294,12 +303,12 @@ t.test('a read during a replay by stream does not leave a stale document behind'
   let release: () => void = () => {}
   const gate = new Promise<void>(resolve => { release = resolve })
   let first = true
-  const slow = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+  const slow = wrap(store, {
     readByStream: async (...args: Parameters<typeof store.readByStream>) => {
       if (first) { first = false; await gate }
       return store.readByStream(...args)
     }
-  }) as typeof store
+  })
   const runner = new ProjectionRunner(slow, readModels, [trail()], silent, { replayFrom: 1 })
   await runner.start()
   t.equal(await runner.get('trail', 'trail:s-1'), undefined, 'read while the replay has not got to it')
