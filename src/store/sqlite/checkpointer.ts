@@ -16,6 +16,7 @@ export class WalCheckpointer {
   private readonly worker: Worker
   private closed = false
   private exited = false
+  private readonly waiting: Array<() => void> = []
 
   constructor (db: SqliteDatabase, options: { intervalMs?: number, backstopPages?: number } = {}) {
     db.pragma(`wal_autocheckpoint = ${options.backstopPages ?? 20_000}`)
@@ -28,7 +29,28 @@ export class WalCheckpointer {
     })
     this.worker.unref()
     this.worker.on('error', () => { /* the backstop checkpoint takes over */ })
-    this.worker.once('exit', () => { this.exited = true })
+    this.worker.once('exit', () => { this.exited = true; this.release() })
+    this.worker.on('message', () => { this.release() })
+  }
+
+  /**
+   * Resolves once a checkpoint the worker runs on its own timer, after this call, has copied
+   * the whole WAL into the database, so the next commit starts the WAL over (or once the
+   * worker has stopped). For tests and tools that need to know a checkpoint happened rather
+   * than guess from the clock.
+   */
+  async nextCheckpoint (): Promise<void> {
+    if (this.exited || this.closed) return
+    const done = new Promise<void>(resolve => this.waiting.push(resolve))
+    // Keep the process alive for the answer.
+    this.worker.ref()
+    this.worker.postMessage('tell')
+    await done
+  }
+
+  private release (): void {
+    if (!this.closed && !this.exited) this.worker.unref()
+    for (const resolve of this.waiting.splice(0)) resolve()
   }
 
   async close (): Promise<void> {
@@ -49,9 +71,20 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.filename)
 db.pragma('busy_timeout = 5000')
-const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)') } catch {} }
+// Asked to, it says when its next checkpoint (on its own timer) has copied the whole WAL.
+let asked = false
+const checkpoint = () => {
+  try {
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
+    if (asked && checkpointed === log) {
+      asked = false
+      parentPort.postMessage('checkpointed')
+    }
+  } catch {}
+}
 const timer = setInterval(checkpoint, workerData.intervalMs)
 parentPort.on('message', (message) => {
+  if (message === 'tell') asked = true
   if (message !== 'close') return
   clearInterval(timer)
   db.close()
