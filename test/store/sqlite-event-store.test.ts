@@ -9,7 +9,8 @@ t.test('embedded SQLite store meets the event-store contract', async t => {
   let n = 0
   eventStoreContract(t, async () => {
     const db = openSqlite({ filename: join(dir, `store-${n++}.sqlite`) })
-    return { store: new SqliteEventStore(db, { pollIntervalMs: 20 }), cleanup: async () => { db.close() } }
+    const store = new SqliteEventStore(db, { pollIntervalMs: 20 })
+    return { store, cleanup: async () => { await store.close(); db.close() } }
   })
 })
 

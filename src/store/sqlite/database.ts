@@ -58,7 +58,13 @@ const migrations: readonly string[] = [
    );
    INSERT INTO projection_docs_v2 (projection, key, doc) SELECT projection, key, doc FROM projection_docs;
    DROP TABLE projection_docs;
-   ALTER TABLE projection_docs_v2 RENAME TO projection_docs;`
+   ALTER TABLE projection_docs_v2 RENAME TO projection_docs;`,
+  // LRS credentials of cmi5 and xAPI sessions, sealed (src/lms/lms-credentials.ts): kept out of the log.
+  `CREATE TABLE lms_credentials (
+     session_id TEXT    PRIMARY KEY,
+     sealed     BLOB    NOT NULL,
+     stored_at  INTEGER NOT NULL
+   );`
 ]
 
 export function openSqlite (options: OpenSqliteOptions): SqliteDatabase {
