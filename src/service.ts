@@ -6,6 +6,7 @@ import { openSqlite } from './store/sqlite/database.ts'
 import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts'
 import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
 import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
+import { SqliteLmsCredentials } from './store/sqlite/sqlite-lms-credentials.ts'
 import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { ProjectionRunner } from './projections/runner.ts'
 import { SqliteParallelReplay, type DefinitionsModule } from './projections/parallel-replay.ts'
@@ -71,7 +72,7 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   })
   if (options.live !== false) await runner.start()
   const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
-  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db) }
+  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db), lmsCredentials: new SqliteLmsCredentials(db, tokenSecret, now) }
   const build: BuildFunction = options.build ?? (async input => {
     if (input.format === 'cmi5' || input.format === 'xapi') throw new Error(`${input.format} packages cannot be built yet`)
     return buildPackage({ ...input, format: input.format })

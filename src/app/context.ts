@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { EventStore } from '../store/event-store.ts'
 import type { ProjectionRunner } from '../projections/runner.ts'
 import type { PackageFiles } from '../packaging/package-files.ts'
+import type { LmsCredentials } from '../lms/lms-credentials.ts'
 
 /** What application services need: the log, the read models, a clock, ids and a logger. */
 export interface AppContext {
@@ -15,4 +16,6 @@ export interface AppContext {
   /** The address packages and links point at. */
   readonly publicUrl: string
   readonly packageFiles: PackageFiles
+  /** LRS credentials of cmi5/xAPI sessions, kept out of the event log. */
+  readonly lmsCredentials: LmsCredentials
 }
