@@ -1,5 +1,4 @@
 import type { Statement } from 'better-sqlite3'
-import { closeSync, fdatasync, openSync } from 'node:fs'
 import {
   checkExpectedRevision, EventIdConflictError, StoreError, WrongExpectedRevisionError,
   type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
@@ -38,14 +37,6 @@ export interface SqliteEventStoreOptions {
   readonly now?: () => number
   /** How often a live subscription looks for events appended by other processes. */
   readonly pollIntervalMs?: number
-  /**
-   * On a connection opened with synchronous=FULL (the default), acknowledge appends once
-   * the write-ahead log is synced by a thread of the pool, not by the commit itself (true
-   * unless false). See `WalSync`.
-   */
-  readonly syncOffThread?: boolean
-  /** The sync itself (tests hold it back or make it fail); node:fs fdatasync by default. */
-  readonly fdatasync?: typeof fdatasync
 }
 
 /**
@@ -79,16 +70,6 @@ export class SqliteEventStore implements EventStore {
     lastRecorded: Statement<[], { t: number | null }>
   }
 
-  private readonly walSync: WalSync | undefined
-  /** Appends committed but not yet synced, waiting for the sync in flight or the next. */
-  private unsynced: { readonly settle: (failure?: unknown) => void, readonly recorded: RecordedEvent[] }[] = []
-  private failed: Error | undefined
-  /** The first position committed here and not yet synced (subscribers are not shown it). */
-  private unsyncedFrom = Number.POSITIVE_INFINITY
-  /** The same for the appends whose sync is in flight. */
-  private syncingFrom = Number.POSITIVE_INFINITY
-  private syncing: Promise<void> | undefined
-
   /** insertEvents inside a savepoint (a transaction nested in the group's transaction). */
   private readonly insertAtomically: (streamId: string, events: readonly EventToAppend[], lastRevision: number, recordedAt: number, recorded: Row[]) => AppendResult
 
@@ -115,17 +96,14 @@ export class SqliteEventStore implements EventStore {
       lastRecorded: db.prepare('SELECT recorded_at AS t FROM events ORDER BY position DESC LIMIT 1')
     }
     this.lastRecordedAt = this.sql.lastRecorded.get()?.t ?? 0
-    this.walSync = options.syncOffThread === false ? undefined : WalSync.takeOver(db, options.fdatasync ?? fdatasync)
   }
 
   append (streamId: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'))
-    if (this.failed !== undefined) return Promise.reject(this.failed)
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected: options.expectedRevision ?? 'any', resolve, reject })
-      // While a sync is in flight, appends wait for it to finish and then commit together.
-      if (!this.flushScheduled && this.syncing === undefined) {
+      if (!this.flushScheduled) {
         this.flushScheduled = true
         setImmediate(() => this.flush())
       }
@@ -137,10 +115,6 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
-    if (this.failed !== undefined) {
-      for (const pending of batch) pending.reject(this.failed)
-      return
-    }
     const recordedAt = Math.max(this.now(), this.lastRecordedAt)
     const outcomes: ({ ok: true, result: AppendResult } | { ok: false, error: unknown })[] = []
     const recorded: Row[] = []
@@ -163,54 +137,14 @@ export class SqliteEventStore implements EventStore {
     this.lastRecordedAt = recordedAt
     // Subscribers get what a read of the file would give (JSON round-tripped), so nothing the
     // appender still holds is shared with them.
-    const events = recordedOnce(recorded)
-    const settle = (failure?: unknown): void => {
-      batch.forEach((pending, i) => {
-        if (failure !== undefined) return pending.reject(failure)
-        const outcome = outcomes[i]
-        if (outcome === undefined) pending.reject(new Error('append outcome missing'))
-        else if (outcome.ok) pending.resolve(outcome.result)
-        else pending.reject(outcome.error)
-      })
-    }
-    if (this.walSync === undefined) {
-      this.remember(events)
-      settle()
-      this.appended.notify()
-      return
-    }
-    // Acknowledged, and shown to subscribers (whose effects reach other systems), only once durable.
-    this.unsynced.push({ settle, recorded: events })
-    if (events[0] !== undefined) this.unsyncedFrom = Math.min(this.unsyncedFrom, events[0].position)
-    this.syncing ??= this.syncWal(this.walSync)
-  }
-
-  /** Syncs the WAL until nothing committed is left unsynced; groups committed meanwhile share the next sync. */
-  private async syncWal (walSync: WalSync): Promise<void> {
-    while (this.unsynced.length > 0) {
-      const synced = this.unsynced
-      this.unsynced = []
-      this.syncingFrom = this.unsyncedFrom
-      this.unsyncedFrom = Number.POSITIVE_INFINITY
-      const error = await walSync.sync()
-      if (error !== undefined) {
-        // Committed, but not known to be on disk: nothing of it is acknowledged (clients
-        // retry with the same event ids). After a failed sync the kernel may have dropped
-        // what it could not write, so no later sync can be trusted either: the store stops
-        // taking appends until the service is restarted and SQLite recovers the file.
-        this.failed = new Error(`the event log could not be synced to disk: ${error.message}`, { cause: error })
-        for (const { settle } of [...synced, ...this.unsynced]) settle(this.failed)
-        this.unsynced = []
-        break
-      }
-      this.syncingFrom = Number.POSITIVE_INFINITY
-      for (const { recorded } of synced) this.remember(recorded)
-      for (const { settle } of synced) settle()
-      this.appended.notify()
-      // What queued up during the sync: one commit, and the next sync.
-      if (this.queue.length > 0) this.flush()
-    }
-    this.syncing = undefined
+    this.remember(recordedOnce(recorded))
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]
+      if (outcome === undefined) pending.reject(new Error('append outcome missing'))
+      else if (outcome.ok) pending.resolve(outcome.result)
+      else pending.reject(outcome.error)
+    })
+    this.appended.notify()
   }
 
   // Runs inside the group's transaction. Throws a domain-level store error (which
@@ -392,11 +326,7 @@ export class SqliteEventStore implements EventStore {
       }
       if (!pollFile) return []
     }
-    const read = this.readAllSync(after, maxCount)
-    // What this process committed but has not synced yet is not there for subscribers yet.
-    const notYet = Math.min(this.syncingFrom, this.unsyncedFrom)
-    const shown = read.findIndex(event => event.position >= notYet)
-    return shown < 0 ? read : read.slice(0, shown)
+    return this.readAllSync(after, maxCount)
   }
 
   /** Keeps the newest events for live subscribers; positions in the tail are always consecutive. */
@@ -421,45 +351,7 @@ export class SqliteEventStore implements EventStore {
     // Commit what is queued: it may already be promised to a caller.
     if (this.queue.length > 0) this.flush()
     this.closed = true
-    await this.syncing
-    this.walSync?.close()
     this.appended.notify()
-  }
-}
-
-/**
- * Syncs a connection's write-ahead log from a thread of libuv's pool, so the request thread
- * never waits for the disk.
- *
- * With synchronous=FULL, SQLite fsyncs the WAL inside every commit, on the thread that
- * serves requests. With NORMAL it only writes the WAL (to the page cache) and syncs it before
- * checkpoints. Syncing the same file ourselves after a commit, before acknowledging it, gives
- * FULL's guarantee: a later sync covers every earlier frame, and WAL recovery keeps exactly
- * the transactions whose frames (checksummed in a chain) reached the disk. While the main
- * connection is open SQLite never replaces the WAL file (PASSIVE checkpoints restart it in
- * place), so one descriptor serves for the connection's life.
- */
-class WalSync {
-  private constructor (private readonly fd: number, private readonly datasync: typeof fdatasync) {}
-
-  /** Takes over durability from a FULL connection to a WAL file (it becomes NORMAL); otherwise undefined. */
-  static takeOver (db: SqliteDatabase, datasync: typeof fdatasync): WalSync | undefined {
-    if (db.memory || db.pragma('synchronous', { simple: true }) !== 2) return undefined
-    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined
-    // The WAL file exists from the connection's first read; make sure of it before opening it.
-    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get()
-    const fd = openSync(`${db.name}-wal`, 'r')
-    db.pragma('synchronous = NORMAL')
-    return new WalSync(fd, datasync)
-  }
-
-  /** Resolves with the error, if the sync failed. */
-  async sync (): Promise<Error | undefined> {
-    return new Promise(resolve => { this.datasync(this.fd, error => { resolve(error ?? undefined) }) })
-  }
-
-  close (): void {
-    closeSync(this.fd)
   }
 }
 
