@@ -11,7 +11,11 @@ import type { DataOf, DomainEvent } from '../schemas/events.ts'
 import type { RecordedEvent } from '../src/store/event-store.ts'
 
 type Values = DataOf<'LmsProgressCommitted'>['values']
-export interface RegistrationDoc { registration: string, packageId: string, lmsUserId: string, learnerId: string, passed: boolean, totalLmsMs: number, commits: number, lastValues?: Values, lastCommitAt?: number }
+export interface RegistrationDoc {
+  registration: string, packageId: string, lmsUserId: string, learnerId: string, passed: boolean, totalLmsMs: number, commits: number, lastValues?: Values, lastCommitAt?: number
+  /** cmi5, xAPI: verbs the LRS has accepted in this registration (completed and passed go once). */
+  sentVerbs?: string[]
+}
 export interface LmsSessionDoc { sessionId: string, accountId: string, packageId: string, packageRevision: number, profileId: string, learnerId: string, lmsUserId: string, format: string, registration: string, launchedAt: number, exitedAt?: number, how?: string, values?: Values }
 export interface DeliveryDoc {
   sessionId: string
@@ -32,12 +36,12 @@ const sessionOf = (streamId: string): string => streamId.slice('lms-session-'.le
 const pad = (n: number): string => String(n).padStart(15, '0')
 
 /** Formats whose commits the service delivers to the LMS itself (SCORM commits go through the launcher). */
-const deliveredByService = new Set(['aicc'])
+export const deliveredByService: ReadonlySet<string> = new Set(['aicc', 'cmi5', 'xapi'])
 
 export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSessionDoc | CommitDoc | DeliveryDoc | PendingDeliveryDoc> = {
   name: 'lms-adapter',
-  // 2: deliveries; 3: the list of pending ones.
-  version: 3,
+  // 2: deliveries; 3: the list of pending ones; 4: cmi5 and xAPI deliveries, verbs sent per registration.
+  version: 4,
   eventTypes: new Set(['LmsSessionLaunched', 'LmsSessionExited', 'LmsProgressCommitted', 'LmsDeliveryStarted', 'LmsDeliveryAttemptFailed', 'LmsDelivered', 'LmsDeliveryFailed']),
   keys (event) {
     const e = event as unknown as DomainEvent
@@ -46,6 +50,7 @@ export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSes
       return deliveredByService.has(e.data.format) ? [...keys, `delivery:${e.data.sessionId}`, `pending-delivery:${e.data.sessionId}`] : keys
     }
     if (e.type === 'LmsDeliveryStarted') return [`delivery:${e.data.sessionId}`]
+    if (e.type === 'LmsDelivered' && e.data.registration !== undefined) return [`delivery:${e.data.sessionId}`, `pending-delivery:${e.data.sessionId}`, `registration:${e.data.registration}`]
     if (e.type === 'LmsDeliveryAttemptFailed' || e.type === 'LmsDelivered' || e.type === 'LmsDeliveryFailed') return [`delivery:${e.data.sessionId}`, `pending-delivery:${e.data.sessionId}`]
     if (e.type === 'LmsSessionLaunched') return [`session:${e.data.sessionId}`, `registration:${e.data.registration}`]
     return [`session:${sessionOf(event.streamId)}`]
@@ -61,6 +66,11 @@ export const lmsAdapterProjection: ProjectionDefinition<RegistrationDoc | LmsSes
       return { sessionId, accountId, packageId, packageRevision, profileId, learnerId, lmsUserId, format, registration, launchedAt: at }
     }
     if (e.type === 'LmsSessionExited') return { ...(doc as LmsSessionDoc), exitedAt: at, how: e.data.how }
+    if (e.type === 'LmsDelivered' && key.startsWith('registration:')) {
+      const reg = doc as RegistrationDoc | undefined
+      if (reg === undefined) return reg
+      return { ...reg, sentVerbs: [...new Set([...(reg.sentVerbs ?? []), ...(e.data.verbs ?? [])])] }
+    }
     if (key.startsWith('delivery:')) return evolveDelivery(doc as DeliveryDoc | undefined, event)
     if (key.startsWith('pending-delivery:')) return evolvePending(doc as PendingDeliveryDoc | undefined, event)
     if (e.type === 'LmsProgressCommitted') {

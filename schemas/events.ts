@@ -99,7 +99,21 @@ export const LmsSessionLaunched = event('LmsSessionLaunched', Type.Object({
   registration: Type.String({ maxLength: 400 }),
   lmsReported: Type.Optional(Type.Object({ completionStatus: Type.Optional(Type.String({ maxLength: 40 })), successStatus: Type.Optional(Type.String({ maxLength: 40 })) })),
   /** AICC: the HACP session the service reports to, as the LMS gave it at launch (aicc_url, aicc_sid). */
-  aicc: Type.Optional(Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }), sessionId: Type.String({ minLength: 1, maxLength: 255 }) }))
+  aicc: Type.Optional(Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }), sessionId: Type.String({ minLength: 1, maxLength: 255 }) })),
+  /**
+   * cmi5 and xAPI (Tin Can): the LRS the service reports to and what the statements need, as
+   * the launch gave them. The LRS credential is not here: it is kept sealed outside the log.
+   */
+  xapi: Type.Optional(Type.Object({
+    kind: Type.Union([Type.Literal('cmi5'), Type.Literal('tincan')]),
+    endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
+    /** The xAPI Agent of the learner. */
+    actor: Type.Record(Type.String(), Type.Unknown()),
+    activityId: Type.String({ minLength: 1, maxLength: 2048 }),
+    registration: Type.Optional(Type.String({ maxLength: 64 })),
+    /** cmi5: LMS.LaunchData as read at launch (contextTemplate, launchMode, returnURL, …). */
+    launchData: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  }))
 }))
 export const LmsSessionExited = event('LmsSessionExited', Type.Object({
   how: Type.Union([Type.Literal('exit'), Type.Literal('unload'), Type.Literal('terminate')]), sessionMs: Type.Integer({ minimum: 0 })
@@ -118,7 +132,13 @@ export const LmsDeliveryAttemptFailed = event('LmsDeliveryAttemptFailed', Type.O
   /** The LMS confirmed the values (PutParam) before the attempt failed: only closing the session is left. */
   valuesAccepted: Type.Boolean()
 }))
-export const LmsDelivered = event('LmsDelivered', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }) }))
+export const LmsDelivered = event('LmsDelivered', Type.Object({
+  sessionId: Id, attempt: Type.Integer({ minimum: 1 }),
+  /** cmi5 and xAPI: the verbs of the statements the LRS accepted (completed and passed are sent once per registration). */
+  verbs: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10 })),
+  /** With verbs: the registration they count for. */
+  registration: Type.Optional(Type.String({ maxLength: 400 }))
+}))
 /** Final: the LMS refused, or every attempt failed. */
 export const LmsDeliveryFailed = event('LmsDeliveryFailed', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }), error: Type.String({ maxLength: 1000 }) }))
 

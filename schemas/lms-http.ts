@@ -33,7 +33,14 @@ export const ExitBody = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 4000, description: 'For sendBeacon, which cannot set headers' }))
 }, { $id: `${base}ExitBody.json`, title: 'ExitBody', additionalProperties: false })
 
-export const ExitReply = Type.Object({ values: Values, committed: Type.Boolean() }, { $id: `${base}ExitReply.json`, title: 'ExitReply' })
+export const ExitReply = Type.Object({
+  values: Values,
+  committed: Type.Boolean(),
+  /** AICC, cmi5, xAPI: how the service's own delivery to the LMS stands after a short wait for it. */
+  delivery: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])),
+  /** cmi5: where the LMS asked the learner to be sent after exit (LMS.LaunchData returnURL). */
+  returnUrl: Type.Optional(Type.String())
+}, { $id: `${base}ExitReply.json`, title: 'ExitReply' })
 export const ValuesReply = Type.Object({ values: Values }, { $id: `${base}ValuesReply.json`, title: 'ValuesReply' })
 export const LmsSessionParams = Type.Object({ sessionId: Id }, { $id: `${base}LmsSessionParams.json`, title: 'LmsSessionParams', additionalProperties: false })
 

@@ -1,4 +1,5 @@
 // Entry point: read the configuration, open the store, seed the demo, listen.
+import { logSerializers } from './http/log-serializers.ts'
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.ts'
@@ -17,7 +18,7 @@ async function main (): Promise<void> {
     }
     throw error
   }
-  const log = pino({ level: config.logLevel })
+  const log = pino({ level: config.logLevel, serializers: logSerializers })
   const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, publicUrl: config.publicUrl, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
   const app = await buildApp(service.ctx, config, { logger: log })
 

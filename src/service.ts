@@ -73,10 +73,7 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   if (options.live !== false) await runner.start()
   const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
   const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db), lmsCredentials: new SqliteLmsCredentials(db, tokenSecret, now) }
-  const build: BuildFunction = options.build ?? (async input => {
-    if (input.format === 'cmi5' || input.format === 'xapi') throw new Error(`${input.format} packages cannot be built yet`)
-    return buildPackage({ ...input, format: input.format })
-  })
+  const build: BuildFunction = options.build ?? (async input => buildPackage(input))
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
   if (options.live !== false) await packageBuilder.start()
   const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)

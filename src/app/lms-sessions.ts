@@ -4,7 +4,7 @@
 // window closed (beacon) or the LMS terminated.
 import { randomUUID } from 'node:crypto'
 import type { PackageDoc } from '../../projections/packages.ts'
-import type { RegistrationDoc } from '../../projections/lms-adapter.ts'
+import type { DeliveryDoc, RegistrationDoc } from '../../projections/lms-adapter.ts'
 import type { AccountDoc } from '../../projections/accounts.ts'
 import type { ProfileDoc } from '../../projections/catalog.ts'
 import type { DataOf } from '../../schemas/events.ts'
@@ -24,12 +24,18 @@ export interface LaunchInput {
   packageId: string
   revision: number
   launchKey: string
-  standard: 'scorm12' | 'scorm2004' | 'aicc'
+  standard: 'scorm12' | 'scorm2004' | 'aicc' | 'cmi5' | 'xapi'
+  /** Chosen by the caller when it must store something under the session id first (LRS credentials). */
+  sessionId?: string
+  /** What the LMS calls this attempt (cmi5, xAPI): "never downgraded" is scoped to it. */
+  lmsRegistration?: string
   lmsUserId: string
   lmsUserName?: string
   lmsState?: { completionStatus?: string, successStatus?: string }
   /** AICC: the HACP session the service reports to. */
   aicc?: { url: string, sessionId: string }
+  /** cmi5, xAPI: the LRS the service reports to. */
+  xapi?: DataOf<'LmsSessionLaunched'>['xapi']
 }
 
 const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
@@ -79,13 +85,14 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
     learner = await getLearner(ctx, account.accountId, learnerId)
   }
 
-  const sessionId = ctx.newId('lms')
-  const registration = `${pkg.packageId}:${lmsUserId}`
+  const sessionId = input.sessionId ?? ctx.newId('lms')
+  const registration = `${pkg.packageId}:${lmsUserId}${input.lmsRegistration === undefined ? '' : `:${input.lmsRegistration}`}`
   const lmsReported = input.lmsState === undefined ? undefined : defined(input.lmsState)
   const launched: DataOf<'LmsSessionLaunched'> = {
     sessionId, accountId: account.accountId, packageId: pkg.packageId, packageRevision: input.revision, profileId: profile.profileId,
     format: pkg.format, lmsUserId, learnerId, registration, ...(lmsReported === undefined ? {} : { lmsReported }),
-    ...(input.aicc === undefined ? {} : { aicc: input.aicc })
+    ...(input.aicc === undefined ? {} : { aicc: input.aicc }),
+    ...(input.xapi === undefined ? {} : { xapi: input.xapi })
   }
   const result = await ctx.store.append(streamOf(sessionId), [{
     id: randomUUID(), type: 'LmsSessionLaunched', data: launched, metadata: { accountId: account.accountId, actor: { kind: 'system', id: 'lms-launch' } }
@@ -114,10 +121,11 @@ export async function currentValues (ctx: AppContext, sessionId: string, token: 
  * Commit on exit. Idempotent: a retried exit, a beacon after the Exit button, or two
  * racing exits all get the values of the one commit that was recorded.
  */
-export async function exit (ctx: AppContext, sessionId: string, token: string, how: 'exit' | 'unload' | 'terminate'): Promise<{ values: LmsValues, committed: boolean }> {
+export async function exit (ctx: AppContext, sessionId: string, token: string, how: 'exit' | 'unload' | 'terminate'): Promise<{ values: LmsValues, committed: boolean, format: DataOf<'LmsSessionLaunched'>['format'], returnUrl?: string }> {
   for (let attempt = 1; ; attempt++) {
     const { launched, launchedAt, launchPosition, committed, revision } = await sessionFor(ctx, sessionId, token)
-    if (committed !== undefined) return { values: committed, committed: true }
+    const back = returnUrlOf(launched)
+    if (committed !== undefined) return { values: committed, committed: true, format: launched.format, ...back }
     const now = ctx.now()
     const values = await deriveValues(ctx, launched, launchPosition, launchedAt, now)
     const metadata = { accountId: launched.accountId, actor: { kind: 'learner', id: launched.learnerId } }
@@ -143,7 +151,36 @@ export async function exit (ctx: AppContext, sessionId: string, token: string, h
       type: 'SignOut', data: { sessionId: tokenSession(ctx, token) }, metadata: { now, accountId: launched.accountId, actor: { kind: 'system', id: 'lms-exit' } }
     })
     await ctx.runner.waitFor(signOut.position, { projections: ['learners'] })
-    return { values, committed: true }
+    return { values, committed: true, format: launched.format, ...back }
+  }
+}
+
+/**
+ * For the formats the service reports to itself (AICC, cmi5, xAPI): waits a little for the
+ * delivery of a session's commit, so a learner returning to the LMS finds it up to date (and a
+ * cmi5 LMS gets Terminated before the learner is sent back to it). The delivery goes on
+ * regardless; this only says how it stands.
+ */
+export async function awaitDelivery (ctx: AppContext, sessionId: string, timeoutMs: number): Promise<DeliveryDoc['state'] | undefined> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const doc = await ctx.runner.get<DeliveryDoc>('lms-adapter', `delivery:${sessionId}`)
+    // Settled, or a first attempt failed (retries take minutes: nobody waits for them).
+    if (doc !== undefined && (doc.state !== 'pending' || doc.lastError !== undefined)) return doc.state
+    if (performance.now() >= deadline) return doc?.state
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+/** cmi5: where the LMS wants the learner sent after exit (LMS.LaunchData returnURL), if it is a web address. */
+function returnUrlOf (launched: DataOf<'LmsSessionLaunched'>): { returnUrl?: string } {
+  const url = launched.xapi?.launchData?.returnURL
+  if (typeof url !== 'string') return {}
+  try {
+    const protocol = new URL(url).protocol
+    return protocol === 'http:' || protocol === 'https:' ? { returnUrl: url } : {}
+  } catch {
+    return {}
   }
 }
 

@@ -14,8 +14,8 @@ export const packageFormats: readonly FormatInfo[] = [
   { format: 'scorm2004', name: 'SCORM 2004 (4th edition)', available: true, recommended: true, guidance: 'Pick this if your LMS supports SCORM 2004: it reports completion, success, score and progress separately.' },
   { format: 'scorm12', name: 'SCORM 1.2', available: true, recommended: false, guidance: 'If you don\'t know which format your LMS supports, pick SCORM 1.2: nearly every LMS accepts it.' },
   { format: 'aicc', name: 'AICC', available: true, recommended: false, guidance: 'For LMSs that launch AICC (HACP) courses. The service reports progress to the LMS itself when the learner exits.' },
-  { format: 'cmi5', name: 'cmi5', available: false, recommended: false, guidance: 'For LMSs with cmi5 support and a learning record store. Not available yet.' },
-  { format: 'xapi', name: 'xAPI (Tin Can)', available: false, recommended: false, guidance: 'For LMSs that launch Tin Can packages against a learning record store. Not available yet.' }
+  { format: 'cmi5', name: 'cmi5', available: true, recommended: false, guidance: 'For LMSs with cmi5 support and a learning record store. The service reports to the LMS\'s LRS itself when the learner exits.' },
+  { format: 'xapi', name: 'xAPI (Tin Can)', available: true, recommended: false, guidance: 'For LMSs that launch Tin Can packages against a learning record store. The service reports to the LRS itself when the learner exits.' }
 ]
 
 export function requireLmsPlan (plan: AdminPrincipal['plan']): void {
@@ -54,7 +54,7 @@ export const packages = {
     requireLmsPlan(admin.plan)
     await getProfileDoc(ctx, admin.accountId, profileId)
     const info = packageFormats.find(f => f.format === input.format)
-    if (info?.available !== true) throw new AppError('MS_ERR_FORMAT_NOT_AVAILABLE', `${info?.name ?? input.format} packages are not available yet; choose SCORM 2004, SCORM 1.2 or AICC.`)
+    if (info?.available !== true) throw new AppError('MS_ERR_FORMAT_NOT_AVAILABLE', `${info?.name ?? input.format} packages are not available yet; choose another format.`)
     const packageId = ctx.newId('pkg')
     await run(ctx, admin, packageId, { type: 'RequestPackage', data: { packageId, profileId, ...input } })
     return packageView(ctx, await getPackage(ctx, admin.accountId, packageId))

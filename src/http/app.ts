@@ -24,10 +24,14 @@ import { lmsLinkRoutes } from './routes/lms-links.ts'
 import { packageRoutes } from './routes/packages.ts'
 import { lmsRoutes } from './routes/lms.ts'
 import { aiccRoutes } from './routes/aicc.ts'
+import { xapiLaunchRoutes } from './routes/xapi-launch.ts'
+import type { XapiLaunchDeps } from '../app/xapi-launch.ts'
 import { playerRoutes } from './routes/player.ts'
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance']
+  /** Stand-ins for the LRS calls of cmi5/xAPI launches (tests of failures only). */
+  readonly xapi?: XapiLaunchDeps
 }
 
 export async function buildApp (ctx: AppContext, config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -85,6 +89,7 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(packageRoutes, deps)
   await app.register(lmsRoutes, deps)
   await app.register(aiccRoutes, deps)
+  await app.register(xapiLaunchRoutes, { ...deps, ...(options.xapi === undefined ? {} : { xapi: options.xapi }) })
   await app.register(playerRoutes, deps)
   return app
 }

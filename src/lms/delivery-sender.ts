@@ -9,33 +9,39 @@
 // attempt's answer is lost after the LMS took the values, the next attempt only closes the
 // session, and an LMS that says the session is already closed then means it was delivered.
 import type { Logger } from 'pino'
-import type { PendingDeliveryDoc } from '../../projections/lms-adapter.ts'
+import { deliveredByService, type PendingDeliveryDoc, type RegistrationDoc } from '../../projections/lms-adapter.ts'
 import type { DataOf } from '../../schemas/events.ts'
 import type { AppContext } from '../app/context.ts'
 import { WrongExpectedRevisionError } from '../store/event-store.ts'
 import { Signal } from '../store/signal.ts'
 import { ReadTimeoutError } from '../projections/runner.ts'
 import { HacpClient, HacpError, LmsUnreachableError, type HacpSession } from './aicc-hacp.ts'
+import { LrsError, XapiClient, type XapiConnection } from './xapi-client.ts'
+import { cmi5ExitStatements, tincanExitStatements, type Cmi5LaunchData, type XapiAgent } from '../domain/lms/xapi.ts'
+import { resumeStateId, statementId } from '../app/xapi-launch.ts'
 
 export type HacpFactory = (session: HacpSession) => Pick<HacpClient, 'putParam' | 'exitAu'>
+export type XapiFactory = (connection: XapiConnection) => Pick<XapiClient, 'putStatement' | 'putState'>
 
 export interface DeliverySenderOptions {
   /** Pause before each retry; its length is the number of retries. */
   readonly backoffMs?: readonly number[]
   readonly hacp?: HacpFactory
+  readonly xapi?: XapiFactory
 }
 
 const defaultBackoffMs = [5_000, 30_000, 120_000, 600_000, 3_600_000]
 const invalidSessionId = 3
 
 type Outcome =
-  | { readonly type: 'LmsDelivered' }
+  | { readonly type: 'LmsDelivered', readonly verbs?: readonly string[] }
   | { readonly type: 'LmsDeliveryFailed', readonly error: string }
   | { readonly type: 'LmsDeliveryAttemptFailed', readonly error: string, readonly valuesAccepted: boolean }
 
 export class DeliverySender {
   private readonly backoffMs: readonly number[]
   private readonly hacp: HacpFactory
+  private readonly xapi: XapiFactory
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly sending = new Map<string, Promise<void>>()
   private readonly settled = new Signal()
@@ -48,6 +54,7 @@ export class DeliverySender {
   constructor (private readonly ctx: AppContext, private readonly log: Logger, options: DeliverySenderOptions = {}) {
     this.backoffMs = options.backoffMs ?? defaultBackoffMs
     this.hacp = options.hacp ?? (session => new HacpClient(session))
+    this.xapi = options.xapi ?? (connection => new XapiClient(connection))
   }
 
   /** Follows new commits at once; picks up deliveries left pending (by a restart) once the projection has caught up. */
@@ -103,7 +110,7 @@ export class DeliverySender {
             this.position = event.position
             if (event.type !== 'LmsProgressCommitted') continue
             const commit = event.data as DataOf<'LmsProgressCommitted'>
-            if (commit.format === 'aicc') this.schedule(commit.sessionId, 0)
+            if (deliveredByService.has(commit.format)) this.schedule(commit.sessionId, 0)
           }
           this.settled.notify()
         }
@@ -147,8 +154,9 @@ export class DeliverySender {
     const previousUnknown = history[history.length - 1]?.type === 'LmsDeliveryStarted'
     const session = await this.ctx.store.readStream(`lms-session-${sessionId}`)
     const launched = session[0]?.data as DataOf<'LmsSessionLaunched'> | undefined
-    const commit = session.find(e => e.type === 'LmsProgressCommitted')?.data as DataOf<'LmsProgressCommitted'> | undefined
-    if (launched === undefined || commit === undefined) return
+    const commitEvent = session.find(e => e.type === 'LmsProgressCommitted')
+    const commit = commitEvent?.data as DataOf<'LmsProgressCommitted'> | undefined
+    if (launched === undefined || commitEvent === undefined || commit === undefined) return
     const metadata = { accountId: launched.accountId, actor: { kind: 'system', id: 'lms-delivery' } }
     let revision = history.length - 1
     try {
@@ -157,9 +165,11 @@ export class DeliverySender {
       if (error instanceof WrongExpectedRevisionError) return // another sender took this attempt
       throw error
     }
-    const outcome = launched.aicc === undefined
-      ? { type: 'LmsDeliveryFailed', error: 'The session has no LMS address to deliver to.' } as const
-      : await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted, previousUnknown)
+    const outcome = launched.aicc !== undefined
+      ? await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted, previousUnknown)
+      : launched.xapi !== undefined
+        ? await this.sendStatements(sessionId, launched.xapi, commit, commitEvent.recordedAt, attempt, valuesAccepted, previousUnknown)
+        : { type: 'LmsDeliveryFailed', error: 'The session has no LMS address to deliver to.' } as const
     const events: { type: string, data: Record<string, unknown> }[] = []
     if (outcome.type === 'LmsDeliveryAttemptFailed') {
       const delay = this.backoffMs[attempt - 1] ?? 0
@@ -168,8 +178,12 @@ export class DeliverySender {
       this.schedule(sessionId, delay)
       return
     }
-    events.push(outcome.type === 'LmsDelivered' ? { type: 'LmsDelivered', data: { sessionId, attempt } } : { type: 'LmsDeliveryFailed', data: { sessionId, attempt, error: clip(outcome.error) } })
+    events.push(outcome.type === 'LmsDelivered'
+      ? { type: 'LmsDelivered', data: { sessionId, attempt, ...(outcome.verbs === undefined ? {} : { verbs: [...outcome.verbs], registration: commit.registration }) } }
+      : { type: 'LmsDeliveryFailed', data: { sessionId, attempt, error: clip(outcome.error) } })
     await this.record(streamId, events, metadata, revision)
+    // Settled: the LRS credential is not needed any more.
+    if (launched.xapi !== undefined) await this.ctx.lmsCredentials.delete(sessionId)
     this.log.info({ sessionId, attempt, outcome: outcome.type }, 'lms delivery settled')
   }
 
@@ -194,6 +208,65 @@ export class DeliverySender {
       }
       if (error instanceof LmsUnreachableError) {
         return lastAttempt ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` } : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted: accepted }
+      }
+      throw error
+    }
+  }
+
+  /**
+   * cmi5, xAPI: the exit's statements, in order, Terminated last. Each has a fixed id and is
+   * rebuilt the same on every attempt (its time is the commit's), so a retry resends what an
+   * earlier attempt already got through and the LRS keeps one copy. Completed and Passed go
+   * once per registration: the verbs an earlier delivery got accepted are not sent again.
+   */
+  private async sendStatements (sessionId: string, lrs: NonNullable<DataOf<'LmsSessionLaunched'>['xapi']>, commit: DataOf<'LmsProgressCommitted'>, committedAt: number, attempt: number, terminatedBefore: boolean, previousUnknown: boolean): Promise<Outcome> {
+    const credential = await this.ctx.lmsCredentials.get(sessionId)
+    if (credential === undefined) return { type: 'LmsDeliveryFailed', error: 'The LRS credential of this session is gone (the launch did not finish, or it was sealed with another TOKEN_SECRET).' }
+    const registration = await this.ctx.runner.get<RegistrationDoc>('lms-adapter', `registration:${commit.registration}`)
+    const sent = new Set(registration?.sentVerbs ?? [])
+    const verbs: string[] = []
+    const id = (verb: string): string => { verbs.push(verb); return statementId(this.ctx, sessionId, verb) }
+    const actor = lrs.actor as XapiAgent
+    const statements = lrs.kind === 'cmi5'
+      ? cmi5ExitStatements({
+        session: { actor, activityId: lrs.activityId, registration: lrs.registration ?? '', launchData: lrs.launchData as unknown as Cmi5LaunchData },
+        values: commit.values,
+        alreadySent: { completed: sent.has('completed'), passed: sent.has('passed') },
+        at: committedAt,
+        statementId: id
+      })
+      : tincanExitStatements({
+        session: { actor, activityId: lrs.activityId, registration: lrs.registration },
+        values: commit.values,
+        alreadySent: { completed: sent.has('completed'), passed: sent.has('passed'), mastered: sent.has('mastered') },
+        at: committedAt,
+        statementId: id,
+        serviceUrl: this.ctx.publicUrl
+      })
+    const client = this.xapi({ endpoint: lrs.endpoint, authorization: credential.authorization })
+    let terminatedTried = terminatedBefore
+    try {
+      if (lrs.kind === 'tincan') {
+        // Resume data for the next launch (State API), before the session is closed.
+        await client.putState({ activityId: lrs.activityId, agent: actor, ...(lrs.registration === undefined ? {} : { registration: lrs.registration }), stateId: resumeStateId(this.ctx.publicUrl) }, {
+          progress: commit.values.progressMeasure, mastered: commit.values.successStatus === 'passed', totalLmsMs: commit.values.totalLmsMs, lastSession: sessionId
+        })
+      }
+      for (const statement of statements) {
+        if (statement === statements[statements.length - 1]) terminatedTried = true
+        await client.putStatement(statement)
+      }
+      return { type: 'LmsDelivered', verbs }
+    } catch (error) {
+      if (error instanceof LrsError) {
+        // A cmi5 token stops working once Terminated is in: an earlier attempt got it through and only the answer was lost.
+        if ((error.status === 401 || error.status === 403) && (terminatedBefore || previousUnknown)) return { type: 'LmsDelivered', verbs }
+        return { type: 'LmsDeliveryFailed', error: error.message }
+      }
+      if (error instanceof LmsUnreachableError) {
+        return attempt > this.backoffMs.length
+          ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` }
+          : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted: terminatedTried }
       }
       throw error
     }

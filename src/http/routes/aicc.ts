@@ -4,12 +4,8 @@
 // reaches a server or a log); on a refusal they get a page that says what to do.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { launchAicc } from '../../app/aicc-launch.ts'
-import { AppError } from '../../errors.ts'
-import { toErrorReply } from '../error-handler.ts'
-import { escapeHtml } from '../../../packaging/html.ts'
 import type { RouteDeps } from './common.ts'
-
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'"
+import { redirectToPlayer, refuseLaunch } from './launch-page.ts'
 
 export const aiccRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
   app.get('/lms/aicc/launch', { schema: { hide: true } }, async (request, reply) => {
@@ -24,19 +20,9 @@ export const aiccRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ct
         aiccUrl: query.get('aicc_url')
       })
       request.log.info({ sessionId: opened.sessionId, packageId: query.get('package') }, 'aicc session launched')
-      return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(opened.playerUrl, 303)
+      return redirectToPlayer(reply, opened.playerUrl)
     } catch (error) {
-      const refusal = toErrorReply(error)
-      if (refusal === undefined || !(error instanceof AppError)) throw error
-      request.log.info({ code: refusal.body.error.code, packageId: query.get('package') }, 'aicc launch refused')
-      return reply
-        .status(refusal.status)
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('content-security-policy', contentSecurityPolicy)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .send(refusalPage(refusal.body.error.message, refusal.body.error.code))
+      return refuseLaunch(reply, error, code => request.log.info({ code, packageId: query.get('package') }, 'aicc launch refused'))
     }
   })
 }
@@ -60,19 +46,4 @@ function launchQuery (raw: Record<string, unknown>): Map<string, string> {
   }
   for (const [name, value] of Object.entries(raw)) add(name, value)
   return query
-}
-
-function refusalPage (message: string, code: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>This course can't start right now</title></head>
-<body>
-<main>
-<h1>This course can't start right now</h1>
-<p>${escapeHtml(message)}</p>
-<p><small>Reference for your administrator: ${escapeHtml(code)}</small></p>
-</main>
-</body>
-</html>
-`
 }

@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ExitBody, ExitReply, LaunchBody, LaunchReply, LmsSessionParams, ValuesReply } from '../../../schemas/lms-http.ts'
-import { currentValues, exit, launch } from '../../app/lms-sessions.ts'
+import { awaitDelivery, currentValues, exit, launch } from '../../app/lms-sessions.ts'
 import { AppError } from '../../errors.ts'
+import { deliveredByService } from '../../../projections/lms-adapter.ts'
 import { errors, type RouteDeps } from './common.ts'
 
 function tokenOf (request: FastifyRequest, bodyToken?: string): string {
@@ -13,6 +14,9 @@ function tokenOf (request: FastifyRequest, bodyToken?: string): string {
   if (token === undefined) throw new AppError('MS_ERR_UNAUTHENTICATED', 'Send the session token as "Authorization: Bearer <token>" (or in the body for sendBeacon).')
   return token
 }
+
+/** How long Exit waits for the service's delivery to the LMS (AICC, cmi5, xAPI) before answering. */
+const exitDeliveryWaitMs = 5_000
 
 export const lmsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
   const tags = ['LMS runtime']
@@ -47,8 +51,10 @@ export const lmsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx
     return { values: await currentValues(ctx, request.params.sessionId, tokenOf(request)) }
   })
   app.post('/v1/lms/sessions/:sessionId/exit', { schema: { tags, summary: 'Commit on exit (idempotent; accepts sendBeacon text/plain bodies)', params: LmsSessionParams, body: ExitBody, response: { 200: ExitReply, ...errors } } }, async (request) => {
-    const committed = await exit(ctx, request.params.sessionId, tokenOf(request, request.body.token), request.body.how)
+    const { format, ...committed } = await exit(ctx, request.params.sessionId, tokenOf(request, request.body.token), request.body.how)
     request.log.info({ sessionId: request.params.sessionId, how: request.body.how }, 'lms session committed')
-    return committed
+    // A beacon's answer is never read: only Exit waits for the delivery.
+    if (!deliveredByService.has(format) || request.body.how !== 'exit') return committed
+    return { ...committed, delivery: await awaitDelivery(ctx, request.params.sessionId, exitDeliveryWaitMs) }
   })
 }
