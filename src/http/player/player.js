@@ -473,18 +473,28 @@ function exitCourse () {
     h('p', { text: 'Your LMS is recording your progress. This takes a moment.' }))
 }
 
-// Launched by the LMS without a launcher page around us (AICC): the service reports to the
-// LMS itself, so Exit commits here and closing the window sends the same as a beacon.
+// Launched by the LMS without a launcher page around us (AICC, cmi5, xAPI): the service reports
+// to the LMS itself, so Exit commits here and closing the window sends the same as a beacon.
 function exitDirectly () {
   show({ title: 'Saving' },
     h('h1', { text: 'Saving your progress…' }),
     h('p', { text: 'This takes a moment.' }))
   return guarded(async () => {
-    await api('POST', `v1/lms/sessions/${encodeURIComponent(launch.session)}/exit`, { how: 'exit' })
+    const reply = await api('POST', `v1/lms/sessions/${encodeURIComponent(launch.session)}/exit`, { how: 'exit' })
     forgetToken()
+    // cmi5: the LMS said where to go next (LMS.LaunchData returnURL); the service only passes on web addresses.
+    if (typeof reply?.returnUrl === 'string' && /^https?:\/\//i.test(reply.returnUrl)) {
+      location.assign(reply.returnUrl)
+      return
+    }
+    const lmsNote = reply?.delivery === 'pending'
+      ? 'Your LMS will show it as soon as it can be reached. You can close this window.'
+      : reply?.delivery === 'failed'
+        ? 'Your LMS did not accept it; your administrator can see why. You can close this window.'
+        : 'You can close this window and return to your LMS.'
     show({ title: 'Exit', homeButton: false },
       h('h1', { text: 'Your progress has been saved' }),
-      h('p', { text: 'You can close this window and return to your LMS.' }))
+      h('p', { text: lmsNote }))
   })
 }
 
