@@ -4,7 +4,7 @@
 //   registration:{registration}             -> RegistrationDoc
 //   session:{sessionId}                      -> LmsSessionDoc
 //   learner-commit:{learnerId}:{position}    -> CommitDoc (the commit history of a learner)
-//   delivery:{sessionId}                     -> DeliveryDoc (a commit the service delivers to the LMS itself: AICC)
+//   delivery:{sessionId}                     -> DeliveryDoc (a commit the service delivers to the LMS itself: AICC, cmi5, xAPI)
 //   pending-delivery:{sessionId}             -> PendingDeliveryDoc (only while it is not settled: the sender's work list)
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DataOf, DomainEvent } from '../schemas/events.ts'

@@ -129,7 +129,10 @@ export const LmsDeliveryStarted = event('LmsDeliveryStarted', Type.Object({ sess
 /** The attempt did not get through; another follows at nextAttemptAt. */
 export const LmsDeliveryAttemptFailed = event('LmsDeliveryAttemptFailed', Type.Object({
   sessionId: Id, attempt: Type.Integer({ minimum: 1 }), error: Type.String({ maxLength: 1000 }), nextAttemptAt: IsoTime,
-  /** The LMS confirmed the values (PutParam) before the attempt failed: only closing the session is left. */
+  /**
+   * AICC: the LMS confirmed the values (PutParam) before the attempt failed, so only closing the
+   * session is left. cmi5, xAPI: Terminated was sent and may have got through.
+   */
   valuesAccepted: Type.Boolean()
 }))
 export const LmsDelivered = event('LmsDelivered', Type.Object({

@@ -1,7 +1,8 @@
-// Delivers commits to LMSs the service reports to itself (AICC): the outbox of the LMS
-// adapter. A commit on exit makes a pending delivery (the lms-adapter projection's
-// delivery:{sessionId} document); this sender sends it (PutParam, then ExitAU) with retries
-// and backoff, and records each attempt and the outcome in lms-delivery-{sessionId}.
+// Delivers commits to LMSs the service reports to itself (AICC, cmi5, xAPI): the outbox of the
+// LMS adapter. A commit on exit makes a pending delivery (the lms-adapter projection's
+// delivery:{sessionId} document); this sender sends it (AICC: PutParam, then ExitAU; cmi5 and
+// xAPI: the exit's statements, Terminated last) with retries and backoff, and records each
+// attempt and the outcome in lms-delivery-{sessionId}.
 //
 // Once, across restarts and concurrent senders: an attempt is claimed by appending
 // LmsDeliveryStarted with the stream's expected revision, so two senders never send the same

@@ -211,3 +211,17 @@ t.test('Tin Can: a pass the LRS holds in its resume state is never downgraded', 
   const exited = await w.h.request('POST', `/v1/lms/sessions/${sessionId}/exit`, { token, body: { how: 'exit' } })
   t.match(exited.body.values, { successStatus: 'passed', completionStatus: 'completed' })
 })
+
+t.test('cmi5: the answer to Terminated is lost; the retry finds the token closed, and that counts as delivered', async t => {
+  const w = await world(t, 'cmi5')
+  const lms = w.lrs.launchCmi5({ actor: actor(w.lrs) })
+  const { token, sessionId } = await open(w, launchUrl(w, 'cmi5', lms.query))
+  w.lrs.failNext(1, { kind: 'drop-response' }, { method: 'PUT', path: 'statements' })
+  await w.h.request('POST', `/v1/lms/sessions/${sessionId}/exit`, { token, body: { how: 'exit' } })
+  t.match((await settled(w, sessionId)).body, { state: 'delivered', attempts: 2 })
+  const events = (await w.h.service.ctx.store.readStream(`lms-delivery-${sessionId}`)).map(e => ({ type: e.type, valuesAccepted: (e.data as { valuesAccepted?: boolean }).valuesAccepted }))
+  t.match(events, [{ type: 'LmsDeliveryStarted' }, { type: 'LmsDeliveryAttemptFailed', valuesAccepted: true }, { type: 'LmsDeliveryStarted' }, { type: 'LmsDelivered' }])
+  t.same(w.lrs.statementsOf(lms.sessionId).map(verbOf), ['initialized', 'terminated'], 'Terminated once')
+  t.ok(w.lrs.refusals().some(r => r.status === 401), 'the retry was refused: the session\'s token closed with Terminated')
+  t.same(w.lrs.violations({ includeUnfinished: true }), [])
+})
