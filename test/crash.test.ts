@@ -2,41 +2,19 @@
 // Every event it acknowledged must be in the log after a restart, and the
 // projections must converge to what a rebuild from zero gives.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { openService } from '../src/service.ts'
 import { freePort } from './helpers/ports.ts'
+import { startServiceProcess } from './helpers/service-process.ts'
 
-const root = new URL('..', import.meta.url).pathname
-
-async function startService (dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr?.on('data', d => { stderr += String(d) })
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
-    if (existsSync(join(dataDir, 'demo-credentials.json'))) {
-      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(r => r.ok, () => false)
-      if (ok) return child
-    }
-    await sleep(100)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`service did not become ready: ${stderr}`)
-}
 
 t.test('kill -9 during ingest loses no acknowledged event and projections converge', async t => {
   const dataDir = t.testdir()
   const port = await freePort()
-  let child = await startService(dataDir, port)
+  let child = await startServiceProcess(dataDir, port)
   const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'))
   const moduleList = await fetch(`http://127.0.0.1:${port}/v1/profiles/${creds.profileId}`, { headers: { authorization: `Bearer ${creds.adminKey}` } }).then(r => r.json()) as { modules: { moduleId: string }[] }
   const mod = await fetch(`http://127.0.0.1:${port}/v1/modules/${moduleList.modules[0]?.moduleId}`, { headers: { authorization: `Bearer ${creds.adminKey}` } }).then(r => r.json()) as { concepts: { activities: { activityId: string, options: { id: string }[] }[] }[] }
@@ -69,7 +47,7 @@ t.test('kill -9 during ingest loses no acknowledged event and projections conver
   await Promise.all(writers)
   t.ok(acknowledged.length >= 1500, `${acknowledged.length} events acknowledged before the kill`)
 
-  child = await startService(dataDir, port)
+  child = await startServiceProcess(dataDir, port)
   child.kill('SIGTERM')
   await new Promise(resolve => child.once('exit', resolve))
 

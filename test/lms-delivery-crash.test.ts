@@ -3,48 +3,23 @@
 // answering; the service is killed while it waits; after a restart the delivery resumes and
 // every statement reaches the LRS exactly once.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import JSZip from 'jszip'
 import { freePort } from './helpers/ports.ts'
+import { killProcess, startServiceProcess } from './helpers/service-process.ts'
 import { startLrs } from './helpers/peers/lrs.ts'
 
-const root = new URL('..', import.meta.url).pathname
 
-async function startService (dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr?.on('data', d => { stderr += String(d) })
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
-    if (existsSync(join(dataDir, 'demo-credentials.json'))) {
-      if (await fetch(`http://127.0.0.1:${port}/ready`).then(r => r.ok, () => false)) return child
-    }
-    await sleep(100)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`service did not become ready: ${stderr}`)
-}
 
-async function killed (child: ChildProcess): Promise<void> {
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  child.kill('SIGKILL')
-  await exited
-}
 
 t.test('kill -9 while a cmi5 delivery is in flight: after the restart every statement arrives exactly once', { timeout: 120_000 }, async t => {
   const dataDir = t.testdir()
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const lrs = await startLrs(t)
-  let child = await startService(dataDir, port)
+  let child = await startServiceProcess(dataDir, port, { PUBLIC_URL: origin })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { adminKey: string, profileId: string, learner: { id: string } }
   const api = async (method: string, path: string, body?: unknown, token = creds.adminKey) => {
@@ -76,9 +51,9 @@ t.test('kill -9 while a cmi5 delivery is in flight: after the restart every stat
   const exited = await api('POST', `/v1/lms/sessions/${sessionId}/exit`, { how: 'exit' }, token)
   t.match(exited.body, { committed: true, delivery: 'pending' }, 'committed; the delivery is held by the LRS')
   t.equal(lrs.pendingFailures(), 0, 'the LRS is holding the first statement')
-  await killed(child)
+  await killProcess(child)
 
-  child = await startService(dataDir, port)
+  child = await startServiceProcess(dataDir, port, { PUBLIC_URL: origin })
   let delivery: { state?: string, attempts?: number } = {}
   for (let i = 0; i < 300 && delivery.state !== 'delivered'; i++) {
     delivery = (await api('GET', `/v1/lms/sessions/${sessionId}/delivery`)).body ?? {}
@@ -90,5 +65,5 @@ t.test('kill -9 while a cmi5 delivery is in flight: after the restart every stat
   const expected = exited.body.values.successStatus === 'passed' ? ['initialized', 'completed', 'passed', 'terminated'] : ['initialized', 'terminated']
   t.same(verbs, expected, `each statement once (${verbs.join(', ')})`)
   t.same(lrs.violations({ includeUnfinished: true }), [], 'no cmi5 rule broken')
-  await killed(child)
+  await killProcess(child)
 })
