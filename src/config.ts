@@ -9,7 +9,12 @@ export interface Config {
   readonly dataDir: string
   /** The address packages, links and the docs point at (no trailing slash). */
   readonly publicUrl: string
-  readonly store: 'sqlite'
+  /** Where the event log lives: the embedded SQLite file (default), PostgreSQL or EventStoreDB. */
+  readonly store: 'sqlite' | 'postgres' | 'eventstoredb'
+  /** PostgreSQL: the log (STORE=postgres) or the read models (STORE=eventstoredb, optional). */
+  readonly databaseUrl: string | undefined
+  /** EventStoreDB connection string (STORE=eventstoredb). */
+  readonly eventstoreUrl: string | undefined
   /** 'full' survives power loss; 'normal' survives a killed process only. */
   readonly sqliteSynchronous: 'full' | 'normal'
   /** Bearer token for operator routes (creating accounts); unset disables them. */
@@ -44,7 +49,13 @@ export function loadConfig (env: Env = process.env): Config {
   const dataDir = resolve(read('DATA_DIR') ?? './data')
 
   const store = read('STORE') ?? 'sqlite'
-  if (store !== 'sqlite') problems.push(`STORE must be "sqlite" (got "${store}"); PostgreSQL and EventStoreDB adapters are not available yet`)
+  if (store !== 'sqlite' && store !== 'postgres' && store !== 'eventstoredb') problems.push(`STORE must be "sqlite", "postgres" or "eventstoredb" (got "${store}")`)
+  const databaseUrl = read('DATABASE_URL')
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a PostgreSQL connection string such as postgres://user@host:5432/db')
+  if (store === 'postgres' && databaseUrl === undefined) problems.push('STORE=postgres needs DATABASE_URL (postgres://user@host:5432/db)')
+  const eventstoreUrl = read('EVENTSTORE_URL')
+  if (eventstoreUrl !== undefined && !/^(esdb|esdb\+discover):\/\//.test(eventstoreUrl)) problems.push('EVENTSTORE_URL must be an EventStoreDB connection string such as esdb://host:2113?tls=false')
+  if (store === 'eventstoredb' && eventstoreUrl === undefined) problems.push('STORE=eventstoredb needs EVENTSTORE_URL (esdb://host:2113?tls=false)')
 
   const synchronous = read('SQLITE_SYNCHRONOUS') ?? 'full'
   if (synchronous !== 'full' && synchronous !== 'normal') problems.push(`SQLITE_SYNCHRONOUS must be "full" or "normal" (got "${synchronous}")`)
@@ -83,7 +94,9 @@ export function loadConfig (env: Env = process.env): Config {
     host,
     dataDir,
     publicUrl,
-    store: 'sqlite',
+    store: store as Config['store'],
+    databaseUrl,
+    eventstoreUrl,
     sqliteSynchronous: synchronous as Config['sqliteSynchronous'],
     operatorToken,
     tokenSecret,

@@ -2,7 +2,8 @@
 import { logSerializers } from './http/log-serializers.ts'
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import type { StorageChoice } from './storage.ts'
 import { openService } from './service.ts'
 import { buildApp } from './http/app.ts'
 import { seedDemo } from './seed-demo.ts'
@@ -19,7 +20,7 @@ async function main (): Promise<void> {
     throw error
   }
   const log = pino({ level: config.logLevel, serializers: logSerializers })
-  const service = await openService({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, publicUrl: config.publicUrl, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
+  const service = await openService({ dataDir: config.dataDir, storage: storageOf(config), publicUrl: config.publicUrl, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
   const app = await buildApp(service.ctx, config, { logger: log })
 
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
@@ -43,6 +44,12 @@ async function main (): Promise<void> {
       ''
     ].join('\n') + '\n')
   }
+}
+
+function storageOf (config: Config): StorageChoice {
+  if (config.store === 'postgres') return { kind: 'postgres', url: config.databaseUrl ?? '' }
+  if (config.store === 'eventstoredb') return { kind: 'eventstoredb', url: config.eventstoreUrl ?? '', ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }) }
+  return { kind: 'sqlite', synchronous: config.sqliteSynchronous }
 }
 
 main().catch((error: unknown) => {

@@ -2,14 +2,9 @@
 import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { openSqlite } from './store/sqlite/database.ts'
-import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts'
-import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
-import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
-import { SqliteLmsCredentials } from './store/sqlite/sqlite-lms-credentials.ts'
-import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { ProjectionRunner } from './projections/runner.ts'
-import { SqliteParallelReplay, type DefinitionsModule } from './projections/parallel-replay.ts'
+import type { DefinitionsModule } from './projections/parallel-replay.ts'
+import { openStorage, type StorageChoice } from './storage.ts'
 import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { loadOrCreateSecret } from './secrets.ts'
@@ -23,6 +18,8 @@ export const projectionsModule: DefinitionsModule = { url: new URL('../projectio
 export interface ServiceOptions {
   readonly dataDir: string
   readonly sqliteSynchronous?: 'full' | 'normal'
+  /** Where the data lives (default: the embedded SQLite file in dataDir, with sqliteSynchronous). */
+  readonly storage?: StorageChoice
   readonly tokenSecret?: string
   /** The address packages point at (PUBLIC_URL). */
   readonly publicUrl?: string
@@ -62,33 +59,34 @@ export const newId = (prefix: string): string => {
 
 export async function openService (options: ServiceOptions): Promise<Service> {
   const now = options.now ?? Date.now
-  const filename = join(options.dataDir, 'mastery-sync.sqlite')
-  const db = openSqlite({ filename, synchronous: options.sqliteSynchronous ?? 'full' })
-  const checkpointer = new WalCheckpointer(db)
-  const store = new SqliteEventStore(db, { now })
-  const readModels = new SqliteReadModels(db, now)
+  const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
+  const storage = await openStorage(options.storage ?? { kind: 'sqlite', synchronous: options.sqliteSynchronous ?? 'full' }, { dataDir: options.dataDir, now, tokenSecret, projectionsModule, log: options.log })
+  const { store, readModels } = storage
   const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }), {
-    parallelReplay: new SqliteParallelReplay(filename, store, projectionsModule)
+    ...(storage.parallelReplay === undefined ? {} : { parallelReplay: storage.parallelReplay })
   })
   if (options.live !== false) await runner.start()
-  const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
-  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: new SqlitePackageFiles(db), lmsCredentials: new SqliteLmsCredentials(db, tokenSecret, now) }
+  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: storage.packageFiles, lmsCredentials: storage.lmsCredentials }
   const build: BuildFunction = options.build ?? (async input => buildPackage(input))
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
   if (options.live !== false) await packageBuilder.start()
   const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)
   if (options.live !== false) await deliverySender.start()
+  let closing: Promise<void> | undefined
   return {
     ctx,
     packageBuilder,
     deliverySender,
     async close () {
-      await deliverySender.stop()
-      await packageBuilder.stop()
-      await runner.stop()
-      await store.close()
-      await checkpointer.close()
-      db.close()
+      // Once, however often it is called (a test closing early, then its teardown).
+      closing ??= (async () => {
+        await deliverySender.stop()
+        await packageBuilder.stop()
+        await runner.stop()
+        await store.close()
+        await storage.close()
+      })()
+      await closing
     }
   }
 }

@@ -33,6 +33,8 @@ const defaults: Config = {
   dataDir: resolve('./data'),
   publicUrl: 'http://127.0.0.1:3000',
   store: 'sqlite',
+  databaseUrl: undefined,
+  eventstoreUrl: undefined,
   sqliteSynchronous: 'full',
   operatorToken: undefined,
   tokenSecret: undefined,
@@ -58,7 +60,9 @@ t.test('each setting is read', async t => {
     HOST: 'learn.internal',
     DATA_DIR: '/var/lib/mastery-sync',
     PUBLIC_URL: 'https://mastery.example.com',
-    STORE: 'sqlite',
+    STORE: 'postgres',
+    DATABASE_URL: 'postgres://mastery@db.internal:5432/mastery',
+    EVENTSTORE_URL: 'esdb://es.internal:2113?tls=false',
     SQLITE_SYNCHRONOUS: 'normal',
     OPERATOR_TOKEN: 'o'.repeat(16),
     TOKEN_SECRET: 's'.repeat(32),
@@ -70,7 +74,9 @@ t.test('each setting is read', async t => {
     host: 'learn.internal',
     dataDir: '/var/lib/mastery-sync',
     publicUrl: 'https://mastery.example.com',
-    store: 'sqlite',
+    store: 'postgres',
+    databaseUrl: 'postgres://mastery@db.internal:5432/mastery',
+    eventstoreUrl: 'esdb://es.internal:2113?tls=false',
     sqliteSynchronous: 'normal',
     operatorToken: 'o'.repeat(16),
     tokenSecret: 's'.repeat(32),
@@ -113,7 +119,11 @@ t.test('each invalid setting is refused with a message naming it and saying what
     [{ PORT: '65536' }, /^PORT must be an integer from 0 to 65535 \(got "65536"\)$/],
     [{ PORT: '-1' }, /^PORT must be an integer from 0 to 65535 \(got "-1"\)$/],
     [{ PORT: '80.5' }, /^PORT must be an integer from 0 to 65535 \(got "80.5"\)$/],
-    [{ STORE: 'postgres' }, /^STORE must be "sqlite" \(got "postgres"\); PostgreSQL and EventStoreDB adapters are not available yet$/],
+    [{ STORE: 'mysql' }, /^STORE must be "sqlite", "postgres" or "eventstoredb" \(got "mysql"\)$/],
+    [{ STORE: 'postgres' }, /^STORE=postgres needs DATABASE_URL \(postgres:\/\/user@host:5432\/db\)$/],
+    [{ STORE: 'eventstoredb' }, /^STORE=eventstoredb needs EVENTSTORE_URL \(esdb:\/\/host:2113\?tls=false\)$/],
+    [{ DATABASE_URL: 'mysql://root:hunter2@db/x' }, /^DATABASE_URL must be a PostgreSQL connection string such as postgres:\/\/user@host:5432\/db$/],
+    [{ EVENTSTORE_URL: 'http://127.0.0.1:2113' }, /^EVENTSTORE_URL must be an EventStoreDB connection string such as esdb:\/\/host:2113\?tls=false$/],
     [{ SQLITE_SYNCHRONOUS: 'off' }, /^SQLITE_SYNCHRONOUS must be "full" or "normal" \(got "off"\)$/],
     [{ PUBLIC_URL: 'mastery.example.com' }, /^PUBLIC_URL must be an absolute URL such as https:\/\/mastery\.example\.com \(got "mastery\.example\.com"\)$/],
     [{ PUBLIC_URL: 'ftp://files.example.com' }, /^PUBLIC_URL must be an http\(s\) URL \(got "ftp:\/\/files\.example\.com"\)$/],
@@ -146,7 +156,7 @@ t.test('secrets that are too short are not echoed in the message', async t => {
 })
 
 t.test('every problem is reported together, so one restart fixes them all', async t => {
-  const env = { PORT: 'web', PUBLIC_URL: 'https://mastery.example.com', STORE: 'postgres', SEED_DEMO: 'yes', LOG_LEVEL: 'loud', TOKEN_SECRET: 'short' }
+  const env = { PORT: 'web', PUBLIC_URL: 'https://mastery.example.com', STORE: 'mysql', SEED_DEMO: 'yes', LOG_LEVEL: 'loud', TOKEN_SECRET: 'short' }
   const problems = problemsOf(t, env)
   t.strictSame(problems.map(p => p.split(' ')[0]), ['PORT', 'STORE', 'TOKEN_SECRET', 'SEED_DEMO', 'LOG_LEVEL'], 'one problem per invalid setting')
   t.throws(() => loadConfig(env), { message: `Invalid configuration:\n  - ${problems.join('\n  - ')}` }, 'the message lists each problem on its own line')

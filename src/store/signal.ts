@@ -11,6 +11,8 @@ export class Signal {
   }
 
   wait (timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
+    // Already aborted: the abort event will not fire again.
+    if (abort?.aborted === true) return Promise.resolve(false)
     return new Promise(resolve => {
       const done = (notified: boolean): void => {
         clearTimeout(timer)

@@ -1,5 +1,6 @@
 // A real service for tests: a SQLite file in a fresh temp dir, the real projections,
 // the real HTTP app driven through app.inject(). Optionally a controllable clock.
+import type { StorageChoice } from '../../src/storage.ts'
 import type { Test } from 'tap'
 import { pino } from 'pino'
 import type { DeliverySenderOptions } from '../../src/lms/delivery-sender.ts'
@@ -22,7 +23,7 @@ export interface Harness {
   eventCount (): Promise<number>
 }
 
-export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions } = {}): Promise<Harness> {
+export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions, storage?: StorageChoice } = {}): Promise<Harness> {
   const dir = options.dir ?? t.testdir()
   const clock = { now: options.clock ?? Date.now() }
   const service = await openService({
@@ -33,6 +34,7 @@ export async function harness (t: Test, options: { clock?: number, dir?: string,
     publicUrl: 'http://127.0.0.1:3000',
     ...(options.build === undefined ? {} : { build: options.build }),
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
+    ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.clock === undefined ? {} : { now: () => clock.now })
   })
   const config = loadConfig({ DATA_DIR: dir, OPERATOR_TOKEN: operatorToken, SEED_DEMO: 'false' })

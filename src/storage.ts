@@ -1,0 +1,100 @@
+// Where the service keeps its data (STORE): the event log, the read models with their
+// checkpoints, built package files and sealed LRS credentials, behind the ports the rest of the
+// service uses. The embedded SQLite file is the default; PostgreSQL holds everything in one
+// database; EventStoreDB holds the log, with the rest in PostgreSQL or the embedded file.
+import { join } from 'node:path'
+import type pg from 'pg'
+import type { Logger } from 'pino'
+import type { EventStore } from './store/event-store.ts'
+import type { ReadModelStore } from './projections/projection.ts'
+import type { PackageFiles } from './packaging/package-files.ts'
+import type { LmsCredentials } from './lms/lms-credentials.ts'
+import type { ParallelReplay, DefinitionsModule } from './projections/parallel-replay.ts'
+import { SqliteParallelReplay } from './projections/parallel-replay.ts'
+import { openSqlite, type SqliteDatabase } from './store/sqlite/database.ts'
+import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts'
+import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
+import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
+import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
+import { SqliteLmsCredentials } from './store/sqlite/sqlite-lms-credentials.ts'
+import { openPostgres } from './store/postgres/migrations.ts'
+import { PgEventStore } from './store/postgres/pg-event-store.ts'
+import { PgReadModels } from './store/postgres/pg-read-models.ts'
+import { PgPackageFiles } from './store/postgres/pg-package-files.ts'
+import { PgLmsCredentials } from './store/postgres/pg-lms-credentials.ts'
+import { EsdbEventStore } from './store/eventstoredb/esdb-event-store.ts'
+
+export type StorageChoice =
+  | { readonly kind: 'sqlite', readonly synchronous?: 'full' | 'normal' }
+  | { readonly kind: 'postgres', readonly url: string }
+  | { readonly kind: 'eventstoredb', readonly url: string, readonly databaseUrl?: string }
+
+export interface Storage {
+  readonly store: EventStore
+  readonly readModels: ReadModelStore
+  readonly packageFiles: PackageFiles
+  readonly lmsCredentials: LmsCredentials
+  /** Replays on worker threads (the embedded store only). */
+  readonly parallelReplay?: ParallelReplay
+  /** After the event store is closed by its user: closes what was opened here. */
+  close (): Promise<void>
+}
+
+export interface StorageContext {
+  readonly dataDir: string
+  readonly now: () => number
+  readonly tokenSecret: string
+  readonly projectionsModule: DefinitionsModule
+  readonly log: Logger
+}
+
+export async function openStorage (choice: StorageChoice, context: StorageContext): Promise<Storage> {
+  if (choice.kind === 'postgres') {
+    const pool = await openPostgres({ connectionString: choice.url, onError: error => context.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
+    return {
+      store: new PgEventStore(pool, { now: context.now }),
+      ...pgSideStores(pool, context),
+      close: async () => { await pool.end() }
+    }
+  }
+  if (choice.kind === 'eventstoredb') {
+    const store = new EsdbEventStore(choice.url)
+    if (choice.databaseUrl !== undefined) {
+      const pool = await openPostgres({ connectionString: choice.databaseUrl, onError: error => context.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
+      return { store, ...pgSideStores(pool, context), close: async () => { await pool.end() } }
+    }
+    const side = openSqliteFile(context, 'full')
+    return { store, ...sqliteSideStores(side.db, context), close: side.close }
+  }
+  const file = openSqliteFile(context, choice.synchronous ?? 'full')
+  const store = new SqliteEventStore(file.db, { now: context.now })
+  return {
+    store,
+    ...sqliteSideStores(file.db, context),
+    parallelReplay: new SqliteParallelReplay(file.filename, store, context.projectionsModule),
+    close: file.close
+  }
+}
+
+function openSqliteFile (context: StorageContext, synchronous: 'full' | 'normal') {
+  const filename = join(context.dataDir, 'mastery-sync.sqlite')
+  const db = openSqlite({ filename, synchronous })
+  const checkpointer = new WalCheckpointer(db)
+  return { db, filename, close: async () => { await checkpointer.close(); db.close() } }
+}
+
+function sqliteSideStores (db: SqliteDatabase, context: StorageContext) {
+  return {
+    readModels: new SqliteReadModels(db, context.now),
+    packageFiles: new SqlitePackageFiles(db),
+    lmsCredentials: new SqliteLmsCredentials(db, context.tokenSecret, context.now)
+  }
+}
+
+function pgSideStores (pool: pg.Pool, context: StorageContext) {
+  return {
+    readModels: new PgReadModels(pool, context.now),
+    packageFiles: new PgPackageFiles(pool),
+    lmsCredentials: new PgLmsCredentials(pool, context.tokenSecret, context.now)
+  }
+}

@@ -1,0 +1,335 @@
+import pg from 'pg'
+import {
+  EventIdConflictError, WrongExpectedRevisionError,
+  type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
+  type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
+} from '../event-store.ts'
+import { Signal } from '../signal.ts'
+
+interface Row {
+  position: string
+  event_id: string
+  stream_id: string
+  revision: string
+  type: string
+  data: string
+  metadata: string
+  recorded_at: string
+}
+
+export interface PgEventStoreOptions {
+  /** Injected clock (epoch ms); without it, the database's clock. Recorded times never go backwards. */
+  readonly now?: () => number
+  /** How often a caught-up subscription looks for appends it was not told about. */
+  readonly pollIntervalMs?: number
+  /** Tell subscribers in other processes about appends (NOTIFY). */
+  readonly notify?: boolean
+}
+
+/** LISTEN/NOTIFY channel: appends are announced on it, after they commit. */
+const channel = 'ms_events'
+
+/** An append that lost a race on a unique key (an event id) or a deadlock is simply tried again. */
+const appendAttempts = 10
+
+const columns = 'e.position, e.event_id, e.stream_id, e.revision, e.type, e.data, e.metadata, e.recorded_at'
+
+const sql = {
+  append: 'SELECT last_revision, last_position, duplicate FROM ms_append($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7)',
+  readForwards: `SELECT ${columns} FROM events e WHERE e.stream_id = $1 AND e.revision >= $2 ORDER BY e.revision ASC LIMIT $3`,
+  readBackwards: `SELECT ${columns} FROM events e WHERE e.stream_id = $1 AND e.revision <= $2 ORDER BY e.revision DESC LIMIT $3`,
+  lastRevision: 'SELECT max(e.revision) AS revision FROM events e WHERE e.stream_id = $1',
+  // The final events after a position (see ms_horizon), and the last visible position: when that
+  // is further on, events are committed but held back behind a transaction still running.
+  readFinal: `SELECT h.visible, ${columns}
+    FROM (SELECT ms_horizon() AS horizon, (SELECT max(position) FROM events) AS visible) h
+    LEFT JOIN LATERAL (
+      SELECT * FROM events e WHERE e.position > $1 AND e.tx < h.horizon ORDER BY e.position LIMIT $2
+    ) e ON true
+    ORDER BY e.position`,
+  head: 'SELECT e.position FROM events e WHERE e.tx < (SELECT ms_horizon()) ORDER BY e.position DESC LIMIT 1',
+  // Walks the (stream_id, revision) index from a keyset position.
+  readByStream: `SELECT ${columns} FROM events e
+    WHERE (e.stream_id, e.revision) > ($1, $2) AND ($3::text IS NULL OR e.stream_id < $3)
+      AND e.position <= $4 AND e.type = ANY($5::text[])
+    ORDER BY e.stream_id, e.revision LIMIT $6`,
+  streamAtRank: 'SELECT e.stream_id FROM events e ORDER BY e.stream_id, e.revision LIMIT 1 OFFSET $1',
+  notify: 'SELECT pg_notify($1, \'\')'
+}
+
+/**
+ * The PostgreSQL event store, over a pool on a migrated schema (see migrations.ts, which also
+ * explains how subscribers never skip an event). Each append is one call of ms_append: one
+ * round trip, its own transaction. Appends to different streams do not wait for each other's
+ * commits; appends to one stream take turns.
+ *
+ * readAll, subscribe and headPosition show an event once every write transaction of this
+ * database that is older than the event's has ended: a long one delays them, never makes them
+ * skip. readStream and streamRevision show every committed event at once.
+ */
+export class PgEventStore implements EventStore {
+  private readonly now: (() => number) | undefined
+  private readonly pollIntervalMs: number
+  private readonly notify: boolean
+  /** Woken by appends here and by notifications from other processes. */
+  private readonly appended = new Signal()
+  private closed = false
+  private listener: pg.Client | undefined
+  private listening: Promise<void> | undefined
+  private listenRetryAt = 0
+  private announcing: 'idle' | 'sending' | 'again' = 'idle'
+  private announced: Promise<void> = Promise.resolve()
+
+  constructor (private readonly pool: pg.Pool, options: PgEventStoreOptions = {}) {
+    this.now = options.now
+    this.pollIntervalMs = options.pollIntervalMs ?? 200
+    this.notify = options.notify ?? true
+  }
+
+  async append (streamId: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    if (this.closed) throw new Error('event store is closed')
+    if (events.length === 0) throw new Error('append needs at least one event')
+    const expected = options.expectedRevision ?? 'any'
+    const metadataJson = new Map<unknown, string>()
+    const params = [
+      streamId,
+      String(expected),
+      events.map(event => event.id),
+      events.map(event => event.type),
+      events.map(event => JSON.stringify(event.data)),
+      // Events of one batch usually share one metadata object: serialise it once.
+      events.map(event => {
+        let json = metadataJson.get(event.metadata)
+        if (json === undefined) metadataJson.set(event.metadata, json = JSON.stringify(event.metadata ?? {}))
+        return json
+      }),
+      this.now?.() ?? null
+    ]
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect()
+      let row: { last_revision: string, last_position: string, duplicate: boolean } | undefined
+      try {
+        row = (await client.query<NonNullable<typeof row>>(sql.append, params)).rows[0]
+        client.release()
+      } catch (error) {
+        const code = (error as { code?: string }).code
+        const expectedError = code === 'MS001' || code === 'MS002' || code === '23505' || code === '40P01'
+        // Anything else may have struck inside ms_append's critical section, whose session lock
+        // would then stay held: end the session rather than pool it.
+        client.release(expectedError ? undefined : true)
+        if (code === 'MS001') throw new WrongExpectedRevisionError(streamId, expected, Number((error as pg.DatabaseError).detail))
+        if (code === 'MS002') {
+          const clash = JSON.parse((error as pg.DatabaseError).detail ?? '{}') as { eventId: string, streamId: string }
+          throw new EventIdConflictError(clash.eventId, clash.streamId)
+        }
+        // 23505: another append took one of these event ids and has committed since. 40P01: two
+        // appends waited on each other's event ids. Either way the next try sees where things stand.
+        if ((code === '23505' || code === '40P01') && attempt < appendAttempts) continue
+        throw error
+      }
+      if (row === undefined) throw new Error('ms_append returned nothing')
+      if (!row.duplicate) this.announce()
+      return { revision: Number(row.last_revision), position: Number(row.last_position), duplicate: row.duplicate }
+    }
+  }
+
+  async readStream (streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? null
+    const { rows } = options.direction === 'backwards'
+      ? await this.pool.query<Row>(sql.readBackwards, [streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max])
+      : await this.pool.query<Row>(sql.readForwards, [streamId, options.fromRevision ?? 0, max])
+    return rows.map(toRecorded)
+  }
+
+  async streamRevision (streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ revision: string | null }>(sql.lastRevision, [streamId])
+    const revision = rows[0]?.revision
+    return revision === undefined || revision === null ? -1 : Number(revision)
+  }
+
+  /** Only final events: one whose transaction may still be overtaken by a lower position waits. */
+  async readAll (options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.readFinal(options.after ?? 0, options.maxCount ?? 1000)).events
+  }
+
+  private async readFinal (after: number, maxCount: number): Promise<{ events: RecordedEvent[], heldBack: boolean }> {
+    // Caught up, the one row has no event: only `visible`.
+    const { rows } = await this.pool.query<Row & { visible: string | null }>(sql.readFinal, [after, maxCount])
+    const events: RecordedEvent[] = []
+    for (const row of rows) if (row.position !== null) events.push(toRecorded(row))
+    const visible = Number(rows[0]?.visible ?? 0)
+    return { events, heldBack: visible > (events[events.length - 1]?.position ?? after) && events.length < maxCount }
+  }
+
+  /** `upTo` should come from headPosition (or a subscription): every event up to it is then final. */
+  async readByStream (options: ReadByStreamOptions): Promise<RecordedEvent[]> {
+    const after = options.after ?? { streamId: '', revision: -1 }
+    const { rows } = await this.pool.query<Row>(sql.readByStream, [
+      after.streamId, after.revision, options.beforeStream ?? null, options.upTo, options.types, options.maxCount ?? 1000
+    ])
+    return rows.map(row => new LazyMetadataEvent(row))
+  }
+
+  /**
+   * Stream ids that cut the log into `parts` parts of about equal size in stream order (fewer
+   * when streams are few), for reading the parts in parallel. Asynchronous, unlike the SQLite one.
+   */
+  async streamSplits (events: number, parts: number): Promise<string[]> {
+    const splits: string[] = []
+    for (let part = 1; part < parts; part++) {
+      const { rows } = await this.pool.query<{ stream_id: string }>(sql.streamAtRank, [Math.floor(events * part / parts)])
+      const stream = rows[0]?.stream_id
+      if (stream !== undefined && stream !== splits[splits.length - 1]) splits.push(stream)
+    }
+    return splits
+  }
+
+  /** The last final position: every event up to it is committed and readable. */
+  async headPosition (): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string }>(sql.head)
+    return Number(rows[0]?.position ?? 0)
+  }
+
+  async * subscribe (options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? 1000
+    const { signal, idleMs, lingerMs } = options
+    let after = options.after ?? 0
+    let idleSince = performance.now()
+    let idleReported = false
+    // Held back behind a running transaction that may not announce its end (one that is not an
+    // append, or in another process with notify off): look again soon, then less and less often.
+    let heldBackWaitMs = 1
+    // A function, so that TypeScript does not take the answer to be the same after an await.
+    const aborted = (): boolean => signal?.aborted === true
+    while (!this.closed && !aborted()) {
+      this.listen()
+      const { events, heldBack } = await this.readFinal(after, maxCount)
+      const last = events[events.length - 1]
+      if (last !== undefined) {
+        after = last.position
+        idleSince = performance.now()
+        idleReported = false
+        heldBackWaitMs = 1
+        yield events
+        continue
+      }
+      let waitMs = this.pollIntervalMs
+      if (heldBack) {
+        waitMs = Math.min(waitMs, heldBackWaitMs)
+        heldBackWaitMs = Math.min(heldBackWaitMs * 2, this.pollIntervalMs)
+      }
+      if (idleMs !== undefined && !idleReported) {
+        const left = idleSince + idleMs - performance.now()
+        if (left <= 0) {
+          idleReported = true
+          yield []
+          continue
+        }
+        waitMs = Math.min(waitMs, left)
+      }
+      // Aborted during the read: Signal.wait listens for the abort event, which has passed.
+      if (aborted()) break
+      await this.appended.wait(waitMs, signal)
+      if (lingerMs !== undefined && lingerMs > 0 && !this.closed) {
+        await new Promise(resolve => setTimeout(resolve, lingerMs))
+      }
+    }
+  }
+
+  /** Wakes local subscribers now, and (coalesced: one NOTIFY in flight at a time) other processes'. */
+  private announce (): void {
+    this.appended.notify()
+    if (!this.notify || this.closed) return
+    // NOTIFY runs in a transaction of its own, after the append's commit: inside the append,
+    // PostgreSQL would hold its cluster-wide notify lock through the commit, serialising appends.
+    if (this.announcing !== 'idle') {
+      this.announcing = 'again'
+      return
+    }
+    this.announcing = 'sending'
+    const send = (): Promise<void> => this.pool.query(sql.notify, [channel]).then(() => {}, () => {}).then(() => {
+      if (this.announcing === 'again' && !this.closed) {
+        this.announcing = 'sending'
+        return send()
+      }
+      this.announcing = 'idle'
+    })
+    this.announced = send()
+  }
+
+  /** Keeps one LISTEN connection while subscriptions run; if it fails, they poll until it is back. */
+  private listen (): void {
+    if (this.closed || this.listener !== undefined || this.listening !== undefined || performance.now() < this.listenRetryAt) return
+    const client = new pg.Client(this.pool.options)
+    const lost = (): void => {
+      if (this.listener === client) this.listener = undefined
+      this.listenRetryAt = performance.now() + 1000
+    }
+    client.on('notification', () => this.appended.notify())
+    client.on('error', lost)
+    client.on('end', lost)
+    this.listening = (async () => {
+      await client.connect()
+      await client.query(`LISTEN ${channel}`)
+      if (this.closed) throw new Error('closed')
+      this.listener = client
+      // Appends may have been announced before the LISTEN: look once more.
+      this.appended.notify()
+    })().catch(() => {
+      lost()
+      client.end().catch(() => {})
+    }).finally(() => { this.listening = undefined })
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.appended.notify()
+    await this.listening
+    await this.listener?.end().catch(() => {})
+    this.listener = undefined
+    await this.announced
+  }
+}
+
+/** An event whose metadata is parsed when first asked for: most projections never look at it. */
+class LazyMetadataEvent implements RecordedEvent {
+  readonly id: string
+  readonly type: string
+  readonly data: unknown
+  readonly streamId: string
+  readonly revision: number
+  readonly position: number
+  readonly recordedAt: number
+  #parsed: Record<string, unknown> | undefined
+  readonly #metadataJson: string
+
+  constructor (row: Row) {
+    this.id = row.event_id
+    this.type = row.type
+    this.data = JSON.parse(row.data)
+    this.streamId = row.stream_id
+    this.revision = Number(row.revision)
+    this.position = Number(row.position)
+    this.recordedAt = Number(row.recorded_at)
+    this.#metadataJson = row.metadata
+  }
+
+  get metadata (): Record<string, unknown> {
+    this.#parsed ??= JSON.parse(this.#metadataJson) as Record<string, unknown>
+    return this.#parsed
+  }
+}
+
+function toRecorded (row: Row): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    streamId: row.stream_id,
+    revision: Number(row.revision),
+    position: Number(row.position),
+    recordedAt: Number(row.recorded_at)
+  }
+}
