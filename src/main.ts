@@ -20,7 +20,15 @@ async function main (): Promise<void> {
     throw error
   }
   const log = pino({ level: config.logLevel, serializers: logSerializers })
-  const service = await openService({ dataDir: config.dataDir, storage: storageOf(config), publicUrl: config.publicUrl, log, ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret }) })
+  const service = await openService({
+    dataDir: config.dataDir,
+    storage: storageOf(config),
+    publicUrl: config.publicUrl,
+    log,
+    // Work under way would run twice if this instance went on: stop, and let the supervisor restart it.
+    onLeaseLost: () => { log.fatal('lost the lease on background work: stopping'); process.exit(1) },
+    ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret })
+  })
   const app = await buildApp(service.ctx, config, { logger: log })
 
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {

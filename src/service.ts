@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { ProjectionRunner } from './projections/runner.ts'
 import type { DefinitionsModule } from './projections/parallel-replay.ts'
 import { openStorage, type StorageChoice } from './storage.ts'
+import type { Lease } from './store/postgres/pg-lease.ts'
 import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { loadOrCreateSecret } from './secrets.ts'
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   readonly build?: BuildFunction
   /** Retry pauses of LMS deliveries (tests use short ones). */
   readonly delivery?: DeliverySenderOptions
+  /** The lease of a shared store was lost while held (default: log it; main exits). */
+  readonly onLeaseLost?: (error: Error) => void
 }
 
 export interface Service {
@@ -63,15 +66,30 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   const storage = await openStorage(options.storage ?? { kind: 'sqlite', synchronous: options.sqliteSynchronous ?? 'full' }, { dataDir: options.dataDir, now, tokenSecret, projectionsModule, log: options.log })
   const { store, readModels } = storage
   const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }), {
-    ...(storage.parallelReplay === undefined ? {} : { parallelReplay: storage.parallelReplay })
+    ...(storage.parallelReplay === undefined ? {} : { parallelReplay: storage.parallelReplay }),
+    // Other instances read what is stored: store it sooner.
+    ...(storage.lease === undefined ? {} : { commitIntervalMs: 200 })
   })
-  if (options.live !== false) await runner.start()
   const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: storage.packageFiles, lmsCredentials: storage.lmsCredentials }
   const build: BuildFunction = options.build ?? (async input => buildPackage(input))
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
-  if (options.live !== false) await packageBuilder.start()
   const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)
-  if (options.live !== false) await deliverySender.start()
+  // The background work that must happen once: projections, package builds, LMS deliveries.
+  const lead = async (): Promise<void> => {
+    await runner.start()
+    await packageBuilder.start()
+    await deliverySender.start()
+  }
+  let leadership: Leadership | undefined
+  if (options.live !== false) {
+    if (storage.lease === undefined) {
+      await lead()
+    } else {
+      await runner.follow()
+      leadership = new Leadership(storage.lease, lead, options.log.child({ component: 'leadership' }), options.onLeaseLost)
+      await leadership.start()
+    }
+  }
   let closing: Promise<void> | undefined
   return {
     ctx,
@@ -80,13 +98,65 @@ export async function openService (options: ServiceOptions): Promise<Service> {
     async close () {
       // Once, however often it is called (a test closing early, then its teardown).
       closing ??= (async () => {
+        leadership?.stopTrying()
         await deliverySender.stop()
         await packageBuilder.stop()
         await runner.stop()
+        // Only once everything it held back is stored may another instance take over.
+        await leadership?.release()
         await store.close()
         await storage.close()
       })()
       await closing
     }
+  }
+}
+
+/**
+ * Takes the lease as soon as it is free, then runs `lead` once. Until then the instance serves
+ * requests as a follower. A lost lease cannot be handed back safely (work under way would run
+ * twice), so it is reported to `onLost`, and the process is expected to stop.
+ */
+class Leadership {
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private attempt: Promise<void> | undefined
+
+  constructor (private readonly lease: Lease, private readonly lead: () => Promise<void>, private readonly log: Logger, private readonly onLost: ((error: Error) => void) | undefined, private readonly retryMs = 1000) {}
+
+  async start (): Promise<void> {
+    this.lease.onLost(error => {
+      this.log.error({ err: error }, 'lost the lease on background work')
+      this.onLost?.(error)
+    })
+    await this.tryLead()
+  }
+
+  private async tryLead (): Promise<void> {
+    if (this.stopped) return
+    let held = false
+    try {
+      held = await this.lease.tryAcquire()
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not ask for the lease; trying again')
+    }
+    if (held && !this.stopped) {
+      this.log.info('holding the lease: running projections, package builds and deliveries here')
+      await this.lead()
+      return
+    }
+    this.timer = setTimeout(() => { this.attempt = this.tryLead() }, this.retryMs)
+    this.timer.unref()
+  }
+
+  stopTrying (): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+
+  async release (): Promise<void> {
+    this.stopTrying()
+    await this.attempt
+    await this.lease.release()
   }
 }

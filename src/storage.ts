@@ -22,6 +22,7 @@ import { PgEventStore } from './store/postgres/pg-event-store.ts'
 import { PgReadModels } from './store/postgres/pg-read-models.ts'
 import { PgPackageFiles } from './store/postgres/pg-package-files.ts'
 import { PgLmsCredentials } from './store/postgres/pg-lms-credentials.ts'
+import { PgLease, type Lease } from './store/postgres/pg-lease.ts'
 import { EsdbEventStore } from './store/eventstoredb/esdb-event-store.ts'
 
 export type StorageChoice =
@@ -36,6 +37,11 @@ export interface Storage {
   readonly lmsCredentials: LmsCredentials
   /** Replays on worker threads (the embedded store only). */
   readonly parallelReplay?: ParallelReplay
+  /**
+   * Several service instances can share this storage (PostgreSQL): the one holding this lease
+   * runs projections, package builds and deliveries. Without it the instance is alone.
+   */
+  readonly lease?: Lease
   /** After the event store is closed by its user: closes what was opened here. */
   close (): Promise<void>
 }
@@ -54,6 +60,7 @@ export async function openStorage (choice: StorageChoice, context: StorageContex
     return {
       store: new PgEventStore(pool, { now: context.now }),
       ...pgSideStores(pool, context),
+      lease: new PgLease(choice.url),
       close: async () => { await pool.end() }
     }
   }
@@ -61,7 +68,7 @@ export async function openStorage (choice: StorageChoice, context: StorageContex
     const store = new EsdbEventStore(choice.url)
     if (choice.databaseUrl !== undefined) {
       const pool = await openPostgres({ connectionString: choice.databaseUrl, onError: error => context.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
-      return { store, ...pgSideStores(pool, context), close: async () => { await pool.end() } }
+      return { store, ...pgSideStores(pool, context), lease: new PgLease(choice.databaseUrl), close: async () => { await pool.end() } }
     }
     const side = openSqliteFile(context, 'full')
     return { store, ...sqliteSideStores(side.db, context), close: side.close }

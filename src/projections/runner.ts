@@ -82,6 +82,11 @@ export class ReadTimeoutError extends Error {
  */
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>()
+  /**
+   * Another instance runs the projections (it holds the lease): this one only reads what that
+   * one stores, and learns how far it got from the stored checkpoints.
+   */
+  private following: { abort: AbortController, loop: Promise<void> } | undefined
   private readonly progressed = new Signal()
   private readonly batchSize: number
   private readonly retryDelayMs: number
@@ -127,11 +132,53 @@ export class ProjectionRunner {
   }
 
   async start (): Promise<void> {
+    await this.stopFollowing()
     for (const running of this.running.values()) await this.startOne(running)
+  }
+
+  /** 'leader' runs the projections here; 'follower' reads what another instance stores. */
+  get role (): 'leader' | 'follower' {
+    return this.following === undefined ? 'leader' : 'follower'
+  }
+
+  /**
+   * Reads go to the stored read models, and positions follow the stored checkpoints (polled
+   * every `pollMs`), until `start()` makes this instance run the projections itself.
+   */
+  async follow (pollMs = 100): Promise<void> {
+    if (this.following !== undefined) return
+    const abort = new AbortController()
+    const poll = async (): Promise<void> => {
+      for (const running of this.running.values()) {
+        const checkpoint = await this.readModels.checkpoint(running.definition.name)
+        // A checkpoint of another version is a rebuild under way there: nothing to read yet.
+        const position = checkpoint?.version === running.definition.version ? checkpoint.position : 0
+        running.position = running.committed = position
+      }
+      this.progressed.notify()
+    }
+    await poll()
+    const loop = (async () => {
+      while (!abort.signal.aborted) {
+        await new Promise(resolve => setTimeout(resolve, pollMs))
+        if (abort.signal.aborted) break
+        await poll().catch((error: unknown) => this.log.warn({ err: error }, 'could not read the checkpoints; trying again'))
+      }
+    })()
+    this.following = { abort, loop }
+  }
+
+  private async stopFollowing (): Promise<void> {
+    if (this.following === undefined) return
+    this.following.abort.abort()
+    await this.following.loop
+    this.following = undefined
+    for (const running of this.running.values()) this.resetTo(running, running.committed)
   }
 
   /** Stops every loop and stores what they had evolved. */
   async stop (): Promise<void> {
+    await this.stopFollowing()
     for (const running of this.running.values()) running.abort.abort()
     await Promise.all([...this.running.values()].map(r => r.loop))
   }
@@ -161,6 +208,7 @@ export class ProjectionRunner {
 
   async get<Doc> (projection: string, key: string): Promise<Doc | undefined> {
     const running = this.get$(projection)
+    if (this.following !== undefined) return this.readModels.get<Doc>(projection, key)
     if (running.pending.changes.has(key)) return running.pending.changes.get(key) as Doc | undefined
     const cached = running.cache.get(key)
     if (cached !== undefined) return cached.doc as Doc | undefined
@@ -173,6 +221,7 @@ export class ProjectionRunner {
   /** Documents whose key starts with `prefix`, in key order, including those not yet stored. */
   async list<Doc> (projection: string, prefix: string, limit = 10_000): Promise<{ key: string, doc: Doc }[]> {
     const running = this.get$(projection)
+    if (this.following !== undefined) return this.readModels.list<Doc>(projection, prefix, limit)
     const overlay: [string, unknown][] = []
     for (const entry of running.pending.changes) if (entry[0].startsWith(prefix)) overlay.push(entry)
     if (overlay.length === 0) return this.readModels.list<Doc>(projection, prefix, limit)

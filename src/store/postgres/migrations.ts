@@ -4,9 +4,11 @@
 import pg from 'pg'
 
 /** Advisory locks of this schema use the two-key form, apart from the per-stream (one-key) locks. */
-const advisoryLockSpace = 0x6d73
+export const advisoryLockSpace = 0x6d73
 const migrationLock = 1
 const positionLock = 2
+/** Held by the instance that runs projections, package builds and deliveries (pg-lease.ts). */
+export const leaderLock = 3
 
 const migrations: readonly string[] = [
   // The event log.
