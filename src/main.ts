@@ -2,8 +2,8 @@
 import { logSerializers } from './http/log-serializers.ts'
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
-import { ConfigError, loadConfig, type Config } from './config.ts'
-import type { StorageChoice } from './storage.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { storageFromConfig } from './storage.ts'
 import { openService } from './service.ts'
 import { buildApp } from './http/app.ts'
 import { seedDemo } from './seed-demo.ts'
@@ -22,7 +22,7 @@ async function main (): Promise<void> {
   const log = pino({ level: config.logLevel, serializers: logSerializers })
   const service = await openService({
     dataDir: config.dataDir,
-    storage: storageOf(config),
+    storage: storageFromConfig(config),
     publicUrl: config.publicUrl,
     log,
     // Work under way would run twice if this instance went on: stop, and let the supervisor restart it.
@@ -52,12 +52,6 @@ async function main (): Promise<void> {
       ''
     ].join('\n') + '\n')
   }
-}
-
-function storageOf (config: Config): StorageChoice {
-  if (config.store === 'postgres') return { kind: 'postgres', url: config.databaseUrl ?? '' }
-  if (config.store === 'eventstoredb') return { kind: 'eventstoredb', url: config.eventstoreUrl ?? '', ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }) }
-  return { kind: 'sqlite', synchronous: config.sqliteSynchronous }
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import type pg from 'pg'
 import type { Logger } from 'pino'
+import type { Config } from './config.ts'
 import type { EventStore } from './store/event-store.ts'
 import type { ReadModelStore } from './projections/projection.ts'
 import type { PackageFiles } from './packaging/package-files.ts'
@@ -29,6 +30,13 @@ export type StorageChoice =
   | { readonly kind: 'sqlite', readonly synchronous?: 'full' | 'normal' }
   | { readonly kind: 'postgres', readonly url: string }
   | { readonly kind: 'eventstoredb', readonly url: string, readonly databaseUrl?: string }
+
+/** The store the configuration names (STORE, DATABASE_URL, EVENTSTORE_URL, SQLITE_SYNCHRONOUS). */
+export function storageFromConfig (config: Config): StorageChoice {
+  if (config.store === 'postgres') return { kind: 'postgres', url: config.databaseUrl ?? '' }
+  if (config.store === 'eventstoredb') return { kind: 'eventstoredb', url: config.eventstoreUrl ?? '', ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }) }
+  return { kind: 'sqlite', synchronous: config.sqliteSynchronous }
+}
 
 export interface Storage {
   readonly store: EventStore

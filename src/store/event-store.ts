@@ -35,6 +35,16 @@ export interface AppendResult {
   readonly duplicate: boolean
 }
 
+export interface AppendOptions {
+  readonly expectedRevision?: ExpectedRevision
+  /**
+   * Record the events at this time (epoch ms) instead of now: for copying a log with its
+   * history. Recorded times still never go backwards; an adapter that cannot set them (the
+   * server decides, as EventStoreDB does) ignores it.
+   */
+  readonly recordedAt?: number
+}
+
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards'
   /** Inclusive start revision (forwards) or end revision (backwards). */
@@ -75,7 +85,7 @@ export interface SubscribeOptions extends ReadAllOptions {
 }
 
 export interface EventStore {
-  append(streamId: string, events: readonly EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>
+  append(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>
   /** Events of one stream; a stream that does not exist reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>
   /** The current last revision of a stream, or -1 when it does not exist. */

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import {
   EventIdConflictError, WrongExpectedRevisionError,
-  type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
+  type AppendOptions, type AppendResult, type EventStore, type EventToAppend,
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import { Signal } from '../signal.ts'
@@ -86,7 +86,7 @@ export class PgEventStore implements EventStore {
     this.notify = options.notify ?? true
   }
 
-  async append (streamId: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async append (streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) throw new Error('event store is closed')
     if (events.length === 0) throw new Error('append needs at least one event')
     const expected = options.expectedRevision ?? 'any'
@@ -103,7 +103,7 @@ export class PgEventStore implements EventStore {
         if (json === undefined) metadataJson.set(event.metadata, json = JSON.stringify(event.metadata ?? {}))
         return json
       }),
-      this.now?.() ?? null
+      options.recordedAt ?? this.now?.() ?? null
     ]
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect()

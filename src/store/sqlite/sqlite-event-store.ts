@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3'
 import {
   checkExpectedRevision, EventIdConflictError, StoreError, WrongExpectedRevisionError,
   type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
-  type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
+  type AppendOptions, type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import type { SqliteDatabase } from './database.ts'
 import { Signal } from '../signal.ts'
@@ -28,6 +28,7 @@ interface PendingAppend {
   readonly streamId: string
   readonly events: readonly EventToAppend[]
   readonly expected: ExpectedRevision
+  readonly recordedAt: number | undefined
   readonly resolve: (result: AppendResult) => void
   readonly reject: (error: unknown) => void
 }
@@ -98,11 +99,11 @@ export class SqliteEventStore implements EventStore {
     this.lastRecordedAt = this.sql.lastRecorded.get()?.t ?? 0
   }
 
-  append (streamId: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  append (streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'))
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected: options.expectedRevision ?? 'any', resolve, reject })
+      this.queue.push({ streamId, events, expected: options.expectedRevision ?? 'any', recordedAt: options.recordedAt, resolve, reject })
       if (!this.flushScheduled) {
         this.flushScheduled = true
         setImmediate(() => this.flush())
@@ -116,13 +117,17 @@ export class SqliteEventStore implements EventStore {
     this.queue = []
     if (batch.length === 0) return
     const recordedAt = Math.max(this.now(), this.lastRecordedAt)
+    // A copied log brings its own times (AppendOptions.recordedAt); none goes backwards.
+    let latest = this.lastRecordedAt
     const outcomes: ({ ok: true, result: AppendResult } | { ok: false, error: unknown })[] = []
     const recorded: Row[] = []
     try {
       this.db.transaction(() => {
         for (const pending of batch) {
+          const at = Math.max(pending.recordedAt ?? recordedAt, latest)
+          latest = at
           try {
-            outcomes.push({ ok: true, result: this.appendInTransaction(pending, recordedAt, recorded) })
+            outcomes.push({ ok: true, result: this.appendInTransaction(pending, at, recorded) })
           } catch (error) {
             if (error instanceof StoreError) outcomes.push({ ok: false, error })
             else throw error
@@ -134,7 +139,7 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) pending.reject(error)
       return
     }
-    this.lastRecordedAt = recordedAt
+    this.lastRecordedAt = latest
     // Subscribers get what a read of the file would give (JSON round-tripped), so nothing the
     // appender still holds is shared with them.
     this.remember(recordedOnce(recorded))
