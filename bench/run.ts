@@ -14,6 +14,7 @@ import { benchStoreAppend, type StoreAppendOptions, type StoreAppendResult } fro
 import { measureActivityIngest, measureBarePost, measureHelloWorld, type LoadOptions, type LoadResult } from './activity-ingest.ts'
 import { benchProjectionRebuild, type ProjectionRebuildResult } from './projection-rebuild.ts'
 import { benchLms, type LmsBenchResult } from './lms-sessions.ts'
+import { benchPgAppend, type PgAppendOptions, type PgAppendResult } from './pg-append.ts'
 import { machineFacts, type MachineFacts } from './support/machine.ts'
 import { consoleTable, markdownTable, perSecond, ratioRow, type ResultRow } from './support/report.ts'
 import { repoRoot } from './support/child.ts'
@@ -33,6 +34,7 @@ interface Plan {
   readonly spreadLearners: number
   readonly rebuild: { readonly events: number, readonly learners: number }
   readonly lms: { readonly sessions: number, readonly builds: number, readonly inFlight: number }
+  readonly pg: PgAppendOptions
 }
 
 function plan (): Plan {
@@ -46,7 +48,8 @@ function plan (): Plan {
         batchSize: 500,
         spreadLearners: 5,
         rebuild: { events: events ?? 20_000, learners: 1_000 },
-        lms: { sessions: 20, builds: 20, inFlight: 4 }
+        lms: { sessions: 20, builds: 20, inFlight: 4 },
+        pg: { writers: 8, batch: 10, appendsPerWriter: 50 }
       }
     : {
         append: { events: 50_000, inFlight: 1_000, singleRowEvents: 1_000, repetitions: 3 },
@@ -55,7 +58,8 @@ function plan (): Plan {
         batchSize: 500,
         spreadLearners: 100,
         rebuild: { events: events ?? fullEvents, learners: 10_000 },
-        lms: { sessions: 200, builds: 200, inFlight: 8 }
+        lms: { sessions: 200, builds: 200, inFlight: 8 },
+        pg: { writers: 8, batch: 10, appendsPerWriter: 500 }
       }
 }
 
@@ -114,7 +118,7 @@ async function runHttp (p: Plan): Promise<HttpResults> {
   }
 }
 
-function rows (p: Plan, append: readonly StoreAppendResult[], http: HttpResults, rebuild: ProjectionRebuildResult, lms: LmsBenchResult): ResultRow[] {
+function rows (p: Plan, append: readonly StoreAppendResult[], http: HttpResults, rebuild: ProjectionRebuildResult, lms: LmsBenchResult, pgResult: PgAppendResult): ResultRow[] {
   const out: ResultRow[] = []
   for (const a of append) {
     const sync = a.synchronous.toUpperCase()
@@ -190,6 +194,16 @@ function rows (p: Plan, append: readonly StoreAppendResult[], http: HttpResults,
     ratio: '—',
     target: 'p99 < 15 ms each, 0 errors',
     pass: lms.launchP99Ms < 15 && lms.exitP99Ms < 15 && lms.errors === 0
+  })
+  out.push(ratioRow(`6. PostgreSQL store appends (${p.pg.writers} writers, ${p.pg.batch} events per append, ${pgResult.events.toLocaleString('en-US')} events)`,
+    perSecond(pgResult.storeRate, 'events'), pgResult.storeRate, `raw INSERTs, same rows and connections: ${perSecond(pgResult.rawRate, 'rows')}`, pgResult.rawRate, 0.5))
+  out.push({
+    benchmark: '6. PostgreSQL subscriber lag under that load (append call to delivery)',
+    value: `p50 ${pgResult.lagP50Ms} ms, p99 ${pgResult.lagP99Ms} ms`,
+    baseline: '—',
+    ratio: '—',
+    target: 'p99 < 100 ms',
+    pass: pgResult.lagP99Ms < 100
   })
   return out
 }
@@ -320,6 +334,18 @@ ${p.lms.builds} times, then ${p.lms.sessions} LMS users launching (${p.lms.inFli
 is open, then exiting; one unmeasured round first provisions the LMS users. Server time is
 fastify's \`reply.elapsedTime\` per request. Runs in this process, after everything else.
 
+### 6. PostgreSQL appends ÷ raw INSERTs, subscriber lag (bench/pg-append.ts)
+
+- A fresh database on the machine's PostgreSQL (the schema migrated as the service does).
+  ${p.pg.writers} writers, each appending ${p.pg.appendsPerWriter} times ${p.pg.batch} \`ActivityAnswered\` events to 20 streams of its
+  own through \`PgEventStore\` (a pool of ${p.pg.writers + 2} connections), while a live subscription reads the log.
+  Lag is the subscriber's clock at delivery minus the event's recorded time (the time passed to
+  the append, taken just before its round trip).
+- **Raw baseline:** the same rows, one multi-row \`INSERT\` per append over ${p.pg.writers} connections of the same
+  pool, into a table made \`LIKE events INCLUDING ALL\` (same columns, keys and indexes), with
+  positions and revisions worked out beforehand: what the rows cost without expected-revision
+  checks, id lookups or the ordering that keeps subscribers from skipping events.
+
 ## Reproduce
 
 \`\`\`sh
@@ -350,8 +376,10 @@ async function main (): Promise<void> {
   const rebuild = await benchProjectionRebuild(p.rebuild)
   log('LMS package builds and sessions')
   const lms = await benchLms(p.lms)
+  log('PostgreSQL appends and subscriber lag')
+  const pgResult = await benchPgAppend(p.pg)
   const minutes = (performance.now() - startedAt) / 60_000
-  const table = rows(p, append, http, rebuild, lms)
+  const table = rows(p, append, http, rebuild, lms, pgResult)
   process.stdout.write(`\n${consoleTable(table)}\n\n`)
   if (quick) {
     log('quick run: BENCHMARKS.md not written')

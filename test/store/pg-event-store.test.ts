@@ -290,6 +290,9 @@ t.test('migrations: applied once, in order; running them again (or twice at once
   t.teardown(() => opened.end())
   t.same(await migrate(opened), [], 'still a no-op with data in place')
   t.equal((await new PgEventStore(opened).readStream('s')).length, 1)
+  // A generic plan cached while the table was empty made every append scan it (migration 5).
+  const { rows: settings } = await first.query<{ proconfig: string[] | null }>("SELECT proconfig FROM pg_proc WHERE proname = 'ms_append'")
+  t.same(settings[0]?.proconfig, ['plan_cache_mode=force_custom_plan'], 'ms_append plans each call afresh')
   await store.close()
 })
 

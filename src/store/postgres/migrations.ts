@@ -166,7 +166,11 @@ const migrations: readonly string[] = [
      session_id text   PRIMARY KEY,
      sealed     bytea  NOT NULL,
      stored_at  bigint NOT NULL
-   );`
+   );`,
+  // PL/pgSQL caches its statements' plans, and after a few calls may keep a generic plan made
+  // while the events table was small: sequential scans that made each append slower as the log
+  // grew (2,700 → 600 events/s over the first 100,000 events here). Plan each call afresh.
+  'ALTER FUNCTION ms_append(text, text, text[], text[], text[], text[], bigint) SET plan_cache_mode = force_custom_plan;'
 ]
 
 /** The schema version this code expects. */
