@@ -1,7 +1,7 @@
 // A demo account to explore with: "International Flags" (growth plan), a few modules,
 // concepts, activities and cards, and one learner. Seeded once; the credentials are
 // printed and written to <DATA_DIR>/demo-credentials.json for scripts.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { AppContext } from './app/context.ts'
@@ -64,6 +64,7 @@ export async function seedDemo (ctx: AppContext, dataDir: string): Promise<{ cre
   await setAssignment(ctx, admin, learnerId, profileId, true, 'demo seed')
 
   const credentials: DemoCredentials = { accountId, adminKey, profileId, learner: { id: learnerId, email, password } }
+  mkdirSync(dataDir, { recursive: true })
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
   return { credentials, created: true }
 }

@@ -1,6 +1,5 @@
 // Wires the store, the read models and the projection runner into an AppContext.
 import { randomFillSync } from 'node:crypto'
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { ProjectionRunner } from './projections/runner.ts'
 import type { DefinitionsModule } from './projections/parallel-replay.ts'
@@ -8,7 +7,6 @@ import { openStorage, type StorageChoice } from './storage.ts'
 import type { Lease } from './store/postgres/pg-lease.ts'
 import { projections } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
-import { loadOrCreateSecret } from './secrets.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
 import { DeliverySender, type DeliverySenderOptions } from './lms/delivery-sender.ts'
 import { buildPackage } from '../packaging/build-package.ts'
@@ -62,8 +60,8 @@ export const newId = (prefix: string): string => {
 
 export async function openService (options: ServiceOptions): Promise<Service> {
   const now = options.now ?? Date.now
-  const tokenSecret = options.tokenSecret ?? loadOrCreateSecret(join(options.dataDir, 'token-secret'))
-  const storage = await openStorage(options.storage ?? { kind: 'sqlite', synchronous: options.sqliteSynchronous ?? 'full' }, { dataDir: options.dataDir, now, tokenSecret, projectionsModule, log: options.log })
+  const storage = await openStorage(options.storage ?? { kind: 'sqlite', synchronous: options.sqliteSynchronous ?? 'full' }, { dataDir: options.dataDir, now, tokenSecret: options.tokenSecret, projectionsModule, log: options.log })
+  const { tokenSecret } = storage
   const { store, readModels } = storage
   const runner = new ProjectionRunner(store, readModels, projections, options.log.child({ component: 'projections' }), {
     ...(storage.parallelReplay === undefined ? {} : { parallelReplay: storage.parallelReplay }),
@@ -98,7 +96,8 @@ export async function openService (options: ServiceOptions): Promise<Service> {
     async close () {
       // Once, however often it is called (a test closing early, then its teardown).
       closing ??= (async () => {
-        leadership?.stopTrying()
+        // No lead() may start components after they are stopped here.
+        await leadership?.stopTrying()
         await deliverySender.stop()
         await packageBuilder.stop()
         await runner.stop()
@@ -149,14 +148,15 @@ class Leadership {
     this.timer.unref()
   }
 
-  stopTrying (): void {
+  /** No new attempt; waits for one under way (and the lead() it may have started). */
+  async stopTrying (): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
+    await this.attempt
   }
 
   async release (): Promise<void> {
-    this.stopTrying()
-    await this.attempt
+    await this.stopTrying()
     await this.lease.release()
   }
 }

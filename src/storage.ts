@@ -18,7 +18,9 @@ import { WalCheckpointer } from './store/sqlite/checkpointer.ts'
 import { SqliteReadModels } from './store/sqlite/sqlite-read-models.ts'
 import { SqlitePackageFiles } from './store/sqlite/sqlite-package-files.ts'
 import { SqliteLmsCredentials } from './store/sqlite/sqlite-lms-credentials.ts'
-import { openPostgres } from './store/postgres/migrations.ts'
+import { openPostgres, sharedSecret } from './store/postgres/migrations.ts'
+import { loadOrCreateSecret } from './secrets.ts'
+import { randomBytes } from 'node:crypto'
 import { PgEventStore } from './store/postgres/pg-event-store.ts'
 import { PgReadModels } from './store/postgres/pg-read-models.ts'
 import { PgPackageFiles } from './store/postgres/pg-package-files.ts'
@@ -39,6 +41,8 @@ export function storageFromConfig (config: Config): StorageChoice {
 }
 
 export interface Storage {
+  /** TOKEN_SECRET, or one made on first use: in DATA_DIR for the embedded store, in the database when instances share it. */
+  readonly tokenSecret: string
   readonly store: EventStore
   readonly readModels: ReadModelStore
   readonly packageFiles: PackageFiles
@@ -57,15 +61,18 @@ export interface Storage {
 export interface StorageContext {
   readonly dataDir: string
   readonly now: () => number
-  readonly tokenSecret: string
+  /** TOKEN_SECRET when set. */
+  readonly tokenSecret: string | undefined
   readonly projectionsModule: DefinitionsModule
   readonly log: Logger
 }
 
-export async function openStorage (choice: StorageChoice, context: StorageContext): Promise<Storage> {
+export async function openStorage (choice: StorageChoice, given: StorageContext): Promise<Storage> {
   if (choice.kind === 'postgres') {
-    const pool = await openPostgres({ connectionString: choice.url, onError: error => context.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
+    const pool = await openPostgres({ connectionString: choice.url, onError: error => given.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
+    const context = { ...given, tokenSecret: given.tokenSecret ?? await sharedSecret(pool, 'token-secret', newSecret) }
     return {
+      tokenSecret: context.tokenSecret,
       store: new PgEventStore(pool, { now: context.now }),
       ...pgSideStores(pool, context),
       lease: new PgLease(choice.url),
@@ -75,21 +82,34 @@ export async function openStorage (choice: StorageChoice, context: StorageContex
   if (choice.kind === 'eventstoredb') {
     const store = new EsdbEventStore(choice.url)
     if (choice.databaseUrl !== undefined) {
-      const pool = await openPostgres({ connectionString: choice.databaseUrl, onError: error => context.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
-      return { store, ...pgSideStores(pool, context), lease: new PgLease(choice.databaseUrl), close: async () => { await pool.end() } }
+      const pool = await openPostgres({ connectionString: choice.databaseUrl, onError: error => given.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
+      const context = { ...given, tokenSecret: given.tokenSecret ?? await sharedSecret(pool, 'token-secret', newSecret) }
+      return { tokenSecret: context.tokenSecret, store, ...pgSideStores(pool, context), lease: new PgLease(choice.databaseUrl), close: async () => { await pool.end() } }
     }
+    const context = localContext(given)
     const side = openSqliteFile(context, 'full')
-    return { store, ...sqliteSideStores(side.db, context), close: side.close }
+    return { tokenSecret: context.tokenSecret, store, ...sqliteSideStores(side.db, context), close: side.close }
   }
+  const context = localContext(given)
   const file = openSqliteFile(context, choice.synchronous ?? 'full')
   const store = new SqliteEventStore(file.db, { now: context.now })
   return {
+    tokenSecret: context.tokenSecret,
     store,
     ...sqliteSideStores(file.db, context),
     parallelReplay: new SqliteParallelReplay(file.filename, store, context.projectionsModule),
     close: file.close
   }
 }
+
+type ResolvedContext = StorageContext & { readonly tokenSecret: string }
+
+/** One process on its own files: the secret lives in DATA_DIR. */
+function localContext (given: StorageContext): ResolvedContext {
+  return { ...given, tokenSecret: given.tokenSecret ?? loadOrCreateSecret(join(given.dataDir, 'token-secret')) }
+}
+
+const newSecret = (): string => randomBytes(32).toString('base64url')
 
 function openSqliteFile (context: StorageContext, synchronous: 'full' | 'normal') {
   const filename = join(context.dataDir, 'mastery-sync.sqlite')
@@ -98,7 +118,7 @@ function openSqliteFile (context: StorageContext, synchronous: 'full' | 'normal'
   return { db, filename, close: async () => { await checkpointer.close(); db.close() } }
 }
 
-function sqliteSideStores (db: SqliteDatabase, context: StorageContext) {
+function sqliteSideStores (db: SqliteDatabase, context: ResolvedContext) {
   return {
     readModels: new SqliteReadModels(db, context.now),
     packageFiles: new SqlitePackageFiles(db),
@@ -106,7 +126,7 @@ function sqliteSideStores (db: SqliteDatabase, context: StorageContext) {
   }
 }
 
-function pgSideStores (pool: pg.Pool, context: StorageContext) {
+function pgSideStores (pool: pg.Pool, context: ResolvedContext) {
   return {
     readModels: new PgReadModels(pool, context.now),
     packageFiles: new PgPackageFiles(pool),

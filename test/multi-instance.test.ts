@@ -15,25 +15,31 @@ interface Instance { origin: string, kill: () => Promise<void> }
 
 t.test('two instances on PostgreSQL: spread writes and reads, kill -9 the lease holder, nothing lost, doubled or stuck', { timeout: 180_000 }, async t => {
   const database = await freshDatabase(t)
-  const start = async (dir: string): Promise<Instance> => {
+  const start = async (dir: string, seed: boolean): Promise<Instance> => {
     const port = await freePort()
     const origin = `http://127.0.0.1:${port}`
-    const child = await startServiceProcess(dir, port, { STORE: 'postgres', DATABASE_URL: database.url, PUBLIC_URL: origin })
+    const child = await startServiceProcess(dir, port, { STORE: 'postgres', DATABASE_URL: database.url, PUBLIC_URL: origin, SEED_DEMO: String(seed) })
     t.teardown(() => killProcess(child))
     return { origin, kill: () => killProcess(child) }
   }
   const dirA = t.testdir()
-  const a = await start(dirA)
-  const b = await start(join(dirA, 'b'))
+  const a = await start(dirA, true)
+  const b = await start(join(dirA, 'b'), false)
   const role = async (i: Instance) => ((await (await fetch(`${i.origin}/ready`)).json()) as { role: string }).role
   t.same([await role(a), await role(b)], ['leader', 'follower'], 'the first instance holds the lease')
 
-  const creds = JSON.parse(readFileSync(join(dirA, 'demo-credentials.json'), 'utf8')) as { adminKey: string, profileId: string, learner: { id: string } }
+  const creds = JSON.parse(readFileSync(join(dirA, 'demo-credentials.json'), 'utf8')) as { adminKey: string, profileId: string, learner: { id: string, email: string, password: string } }
   const call = async (i: Instance, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${i.origin}${path}`, { method, headers: { authorization: `Bearer ${creds.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
     const text = await res.text()
     return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
   }
+  // One token secret for both (made by the first, kept in the database): a learner signed in
+  // through one instance is signed in through the other.
+  const login = await fetch(`${a.origin}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: creds.learner.email, password: creds.learner.password }) })
+  const learnerToken = (await login.json() as { token: string }).token
+  const me = await fetch(`${b.origin}/v1/me/profiles`, { headers: { authorization: `Bearer ${learnerToken}` } })
+  t.equal(me.status, 200, `a learner token made by one instance works on the other (${login.status}: ${await me.text()})`)
   const profile = await call(b, 'GET', `/v1/profiles/${creds.profileId}`)
   t.equal(profile.status, 200, 'the follower reads what the leader stored')
   const moduleDoc = await call(b, 'GET', `/v1/modules/${profile.body.modules[0].moduleId}`)

@@ -122,7 +122,13 @@ export async function authenticateLearner (ctx: AppContext, token: string): Prom
   const invalid = (): AppError => new AppError('MS_ERR_UNAUTHENTICATED', 'Your session is not valid or has ended: sign in again.')
   const claims = readLearnerToken(token, ctx.tokenSecret)
   if (claims === undefined || claims.exp * 1000 <= ctx.now()) throw invalid()
-  const doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
+  let doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
+  if (doc?.sessions[claims.sid] === undefined) {
+    // Signed by us, but unknown here: the session may have been opened through another instance
+    // a moment ago. Let the read model reach the log's head before saying no.
+    await ctx.runner.waitFor(await ctx.store.headPosition(), { projections: ['learners'], timeoutMs: 2000 }).catch(() => {})
+    doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
+  }
   const expiry = doc?.sessions[claims.sid]
   if (doc !== undefined && expiry === undefined && claims.lms !== undefined) {
     throw new AppError('MS_ERR_LMS_SESSION_ENDED', 'This LMS session has ended; launch the course from your LMS again.')

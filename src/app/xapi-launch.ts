@@ -50,16 +50,17 @@ export async function launchCmi5 (ctx: AppContext, input: XapiLaunchInput, deps:
   if (!params.ok) throw invalidLaunch('cmi5', params.problems)
   const { endpoint, actor, registration, activityId } = params.value
   const fetchToken = deps.fetchToken ?? (async (url: string) => XapiClient.fetchCmi5Token(url))
-  const { authorization } = await fromLms('hand out a session token', () => fetchToken(params.value.fetch))
+  const { authorization } = await fromLms(ctx.log, 'hand out a session token', () => fetchToken(params.value.fetch))
   const client = (deps.client ?? (connection => new XapiClient(connection)))({ endpoint, authorization })
-  const stateDoc = await fromLms('give the launch data', () => client.getState({ activityId, agent: actor, registration, stateId: cmi5LaunchDataStateId }))
+  const stateDoc = await fromLms(ctx.log, 'give the launch data', () => client.getState({ activityId, agent: actor, registration, stateId: cmi5LaunchDataStateId }))
   const launchData = parseCmi5LaunchData(stateDoc?.json)
   if (!launchData.ok) {
-    throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not give this course usable launch data (${launchData.problems.join('; ')}). Please launch the course from your LMS again; if it keeps happening, tell your administrator.`)
+    ctx.log.warn({ problems: launchData.problems }, 'unusable cmi5 launch data')
+    throw new AppError('MS_ERR_LMS_REFUSED', 'Your LMS did not give this course usable launch data. Please launch the course from your LMS again; if it keeps happening, tell your administrator.')
   }
   // cmi5 11.0: an AU reads the learner's preferences. The service has no language or audio
   // settings to apply yet, so reading them is all it does.
-  await fromLms('give the learner preferences', () => client.getAgentProfile({ agent: actor, profileId: cmi5LearnerPreferencesProfileId }))
+  await fromLms(ctx.log, 'give the learner preferences', () => client.getAgentProfile({ agent: actor, profileId: cmi5LearnerPreferencesProfileId }))
 
   const sessionId = ctx.newId('lms')
   const opened = await withCredential(ctx, sessionId, authorization, () => launch(ctx, {
@@ -74,7 +75,13 @@ export async function launchCmi5 (ctx: AppContext, input: XapiLaunchInput, deps:
   }))
   // 9.3.2: Initialized first, at launch; the rest goes at exit, through the delivery outbox.
   const session = { actor, activityId, registration, launchData: launchData.value }
-  await fromLms('record the start of the session', () => client.putStatement(cmi5Initialized(session, { id: statementId(ctx, sessionId, 'initialized'), at: ctx.now() })))
+  try {
+    await fromLms(ctx.log, 'record the start of the session', () => client.putStatement(cmi5Initialized(session, { id: statementId(ctx, sessionId, 'initialized'), at: ctx.now() })))
+  } catch (error) {
+    // The learner never gets this session's token: nothing will ever be delivered for it.
+    await ctx.lmsCredentials.delete(sessionId)
+    throw error
+  }
   return opened
 }
 
@@ -86,7 +93,7 @@ export async function launchTincan (ctx: AppContext, input: XapiLaunchInput, dep
   const { endpoint, authorization, actor, registration, activityId } = params.value
   const client = (deps.client ?? (connection => new XapiClient(connection)))({ endpoint, authorization })
   // What an earlier session left (State API): a pass the LRS has is never taken back.
-  const resume = await fromLms('give the saved progress', () => client.getState({ activityId, agent: actor, ...(registration === undefined ? {} : { registration }), stateId: resumeStateId(ctx.publicUrl) }))
+  const resume = await fromLms(ctx.log, 'give the saved progress', () => client.getState({ activityId, agent: actor, ...(registration === undefined ? {} : { registration }), stateId: resumeStateId(ctx.publicUrl) }))
   const passedBefore = (resume?.json as { mastered?: unknown } | undefined)?.mastered === true
   const sessionId = ctx.newId('lms')
   return withCredential(ctx, sessionId, authorization, () => launch(ctx, {
@@ -132,12 +139,15 @@ function invalidLaunch (standard: string, problems: readonly string[]): AppError
 }
 
 /** An LMS/LRS call during a launch; its failures in words a learner can act on. */
-async function fromLms<T> (what: string, call: () => Promise<T>): Promise<T> {
+async function fromLms<T> (log: AppContext['log'], what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (error) {
     if (error instanceof LrsError) {
-      throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not ${what} (${error.message}). Please launch the course from your LMS again.`)
+      // What the LMS answered stays in the log: it is for administrators, and an LRS a launch
+      // link points at is not trusted to write on the learner's page.
+      log.warn({ err: error }, `the LMS refused to ${what}`)
+      throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not ${what}. Please launch the course from your LMS again; if it keeps happening, tell your administrator.`)
     }
     if (error instanceof LmsUnreachableError) {
       throw new AppError('MS_ERR_LMS_UNREACHABLE', `The course could not reach your LMS to ${what}. Please try again in a moment; if it keeps happening, tell your administrator.`)

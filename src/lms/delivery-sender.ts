@@ -260,8 +260,11 @@ export class DeliverySender {
       return { type: 'LmsDelivered', verbs }
     } catch (error) {
       if (error instanceof LrsError) {
-        // A cmi5 token stops working once Terminated is in: an earlier attempt got it through and only the answer was lost.
-        if ((error.status === 401 || error.status === 403) && (terminatedBefore || previousUnknown)) return { type: 'LmsDelivered', verbs }
+        // A cmi5 token stops working once Terminated is in: an earlier attempt got it through and
+        // only the answer was lost. That attempt had everything before Terminated accepted, so its
+        // verbs count; after an attempt that stopped without a record, nothing is known to be in.
+        if (lrs.kind === 'cmi5' && error.status === 401 && terminatedBefore) return { type: 'LmsDelivered', verbs }
+        if (lrs.kind === 'cmi5' && error.status === 401 && previousUnknown) return { type: 'LmsDelivered', verbs: [] }
         return { type: 'LmsDeliveryFailed', error: error.message }
       }
       if (error instanceof LmsUnreachableError) {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 const root = new URL('../..', import.meta.url).pathname
 
-/** Starts the service on DATA_DIR and PORT (with the demo seeded) and resolves once it is ready. */
+/** Starts the service on DATA_DIR and PORT (with the demo seeded unless SEED_DEMO=false) and resolves once it is ready. */
 export async function startServiceProcess (dataDir: string, port: number, env: Readonly<Record<string, string>> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
     cwd: root,
@@ -18,7 +18,8 @@ export async function startServiceProcess (dataDir: string, port: number, env: R
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
-    if (existsSync(join(dataDir, 'demo-credentials.json'))) {
+    const seeded = env.SEED_DEMO === 'false' || existsSync(join(dataDir, 'demo-credentials.json'))
+    if (seeded) {
       if (await fetch(`http://127.0.0.1:${port}/ready`).then(r => r.ok, () => false)) return child
     }
     await sleep(100)

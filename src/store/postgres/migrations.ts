@@ -170,8 +170,23 @@ const migrations: readonly string[] = [
   // PL/pgSQL caches its statements' plans, and after a few calls may keep a generic plan made
   // while the events table was small: sequential scans that made each append slower as the log
   // grew (2,700 → 600 events/s over the first 100,000 events here). Plan each call afresh.
-  'ALTER FUNCTION ms_append(text, text, text[], text[], text[], text[], bigint) SET plan_cache_mode = force_custom_plan;'
+  'ALTER FUNCTION ms_append(text, text, text[], text[], text[], text[], bigint) SET plan_cache_mode = force_custom_plan;',
+  // Secrets every instance on this database must share (the token secret, when TOKEN_SECRET is
+  // unset): made by the first instance that needs one.
+  `CREATE TABLE service_secrets (
+     name  text PRIMARY KEY,
+     value text NOT NULL
+   );`
 ]
+
+/** The named secret every instance on this database shares; the first to ask makes it. */
+export async function sharedSecret (pool: pg.Pool, name: string, make: () => string): Promise<string> {
+  await pool.query('INSERT INTO service_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, make()])
+  const { rows } = await pool.query<{ value: string }>('SELECT value FROM service_secrets WHERE name = $1', [name])
+  const value = rows[0]?.value
+  if (value === undefined) throw new Error(`the shared secret ${name} could not be read`)
+  return value
+}
 
 /** The schema version this code expects. */
 export const schemaVersion = migrations.length
