@@ -125,7 +125,15 @@ export const LmsProgressCommitted = event('LmsProgressCommitted', Type.Object({
 
 // Delivering a commit to an LMS that the service reports to (AICC), in stream lms-delivery-{sessionId}.
 /** A sender took the next attempt (appended with an expected revision: one sender per attempt). */
-export const LmsDeliveryStarted = event('LmsDeliveryStarted', Type.Object({ sessionId: Id, attempt: Type.Integer({ minimum: 1 }) }))
+export const LmsDeliveryStarted = event('LmsDeliveryStarted', Type.Object({
+  sessionId: Id, attempt: Type.Integer({ minimum: 1 }),
+  /**
+   * cmi5, xAPI: the verbs the registration had already delivered when the first attempt was
+   * planned. Every attempt builds the same statements from it, so a retry resends exactly what
+   * an earlier attempt may have got through.
+   */
+  sentBefore: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10 }))
+}))
 /** The attempt did not get through; another follows at nextAttemptAt. */
 export const LmsDeliveryAttemptFailed = event('LmsDeliveryAttemptFailed', Type.Object({
   sessionId: Id, attempt: Type.Integer({ minimum: 1 }), error: Type.String({ maxLength: 1000 }), nextAttemptAt: IsoTime,

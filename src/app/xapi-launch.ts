@@ -37,9 +37,12 @@ export function resumeStateId (publicUrl: string): string {
   return `${publicUrl}/xapi/state/resume`
 }
 
-/** The id of a statement the service sends for a session: the same on every retry. */
-export function statementId (ctx: AppContext, sessionId: string, verb: string): string {
-  return deterministicUuid(`${ctx.publicUrl}/lms/sessions/${sessionId}/statements/${verb}`)
+/**
+ * The id of a statement the service sends for a session: the same on every retry, on every
+ * instance (whatever address it was started with).
+ */
+export function statementId (sessionId: string, verb: string): string {
+  return deterministicUuid(`urn:mastery-sync:lms-session:${sessionId}:statement:${verb}`)
 }
 
 export async function launchCmi5 (ctx: AppContext, input: XapiLaunchInput, deps: XapiLaunchDeps = {}) {
@@ -76,7 +79,7 @@ export async function launchCmi5 (ctx: AppContext, input: XapiLaunchInput, deps:
   // 9.3.2: Initialized first, at launch; the rest goes at exit, through the delivery outbox.
   const session = { actor, activityId, registration, launchData: launchData.value }
   try {
-    await fromLms(ctx.log, 'record the start of the session', () => client.putStatement(cmi5Initialized(session, { id: statementId(ctx, sessionId, 'initialized'), at: ctx.now() })))
+    await fromLms(ctx.log, 'record the start of the session', () => client.putStatement(cmi5Initialized(session, { id: statementId(sessionId, 'initialized'), at: ctx.now() })))
   } catch (error) {
     // The learner never gets this session's token: nothing will ever be delivered for it.
     await ctx.lmsCredentials.delete(sessionId)

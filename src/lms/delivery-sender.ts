@@ -159,9 +159,12 @@ export class DeliverySender {
     const commit = commitEvent?.data as DataOf<'LmsProgressCommitted'> | undefined
     if (launched === undefined || commitEvent === undefined || commit === undefined) return
     const metadata = { accountId: launched.accountId, actor: { kind: 'system', id: 'lms-delivery' } }
+    // cmi5, xAPI: what the registration had delivered is fixed by the first attempt (see LmsDeliveryStarted).
+    const planned = (history.find(e => e.type === 'LmsDeliveryStarted')?.data as DataOf<'LmsDeliveryStarted'> | undefined)?.sentBefore
+    const sentBefore = launched.xapi === undefined ? undefined : planned ?? (await this.ctx.runner.get<RegistrationDoc>('lms-adapter', `registration:${commit.registration}`))?.sentVerbs ?? []
     let revision = history.length - 1
     try {
-      revision = (await this.ctx.store.append(streamId, [{ id: this.ctx.newId('evt'), type: 'LmsDeliveryStarted', data: { sessionId, attempt }, metadata }], { expectedRevision: revision < 0 ? 'no-stream' : revision })).revision
+      revision = (await this.ctx.store.append(streamId, [{ id: this.ctx.newId('evt'), type: 'LmsDeliveryStarted', data: { sessionId, attempt, ...(sentBefore === undefined ? {} : { sentBefore }) }, metadata }], { expectedRevision: revision < 0 ? 'no-stream' : revision })).revision
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) return // another sender took this attempt
       throw error
@@ -169,7 +172,7 @@ export class DeliverySender {
     const outcome = launched.aicc !== undefined
       ? await this.send(this.hacp(launched.aicc), commit, attempt, valuesAccepted, previousUnknown)
       : launched.xapi !== undefined
-        ? await this.sendStatements(sessionId, launched.xapi, commit, commitEvent.recordedAt, attempt, valuesAccepted, previousUnknown)
+        ? await this.sendStatements(sessionId, launched.xapi, commit, commitEvent.recordedAt, sentBefore ?? [], attempt, valuesAccepted, previousUnknown)
         : { type: 'LmsDeliveryFailed', error: 'The session has no LMS address to deliver to.' } as const
     const events: { type: string, data: Record<string, unknown> }[] = []
     if (outcome.type === 'LmsDeliveryAttemptFailed') {
@@ -220,13 +223,12 @@ export class DeliverySender {
    * earlier attempt already got through and the LRS keeps one copy. Completed and Passed go
    * once per registration: the verbs an earlier delivery got accepted are not sent again.
    */
-  private async sendStatements (sessionId: string, lrs: NonNullable<DataOf<'LmsSessionLaunched'>['xapi']>, commit: DataOf<'LmsProgressCommitted'>, committedAt: number, attempt: number, terminatedBefore: boolean, previousUnknown: boolean): Promise<Outcome> {
+  private async sendStatements (sessionId: string, lrs: NonNullable<DataOf<'LmsSessionLaunched'>['xapi']>, commit: DataOf<'LmsProgressCommitted'>, committedAt: number, sentBefore: readonly string[], attempt: number, terminatedBefore: boolean, previousUnknown: boolean): Promise<Outcome> {
     const credential = await this.ctx.lmsCredentials.get(sessionId)
     if (credential === undefined) return { type: 'LmsDeliveryFailed', error: 'The LRS credential of this session is gone (the launch did not finish, or it was sealed with another TOKEN_SECRET).' }
-    const registration = await this.ctx.runner.get<RegistrationDoc>('lms-adapter', `registration:${commit.registration}`)
-    const sent = new Set(registration?.sentVerbs ?? [])
+    const sent = new Set(sentBefore)
     const verbs: string[] = []
-    const id = (verb: string): string => { verbs.push(verb); return statementId(this.ctx, sessionId, verb) }
+    const id = (verb: string): string => { verbs.push(verb); return statementId(sessionId, verb) }
     const actor = lrs.actor as XapiAgent
     const statements = lrs.kind === 'cmi5'
       ? cmi5ExitStatements({

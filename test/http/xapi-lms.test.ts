@@ -87,6 +87,8 @@ t.test('cmi5: launched by the LMS, the learner plays, and on exit the LRS gets C
   const secondExit = await w.h.request('POST', `/v1/lms/sessions/${second.sessionId}/exit`, { token: second.token, body: { how: 'exit' } })
   t.match(secondExit.body, { delivery: 'delivered', values: { successStatus: 'passed' } })
   t.same(w.lrs.statementsOf(again.sessionId).map(verbOf), ['initialized', 'terminated'], 'completed and passed once per registration')
+  const plan = (await w.h.service.ctx.store.readStream(`lms-delivery-${second.sessionId}`)).find(e => e.type === 'LmsDeliveryStarted')?.data as { sentBefore?: string[] }
+  t.same([...(plan.sentBefore ?? [])].sort(), ['completed', 'passed', 'terminated'], 'planned from what the registration had delivered')
   t.same(w.lrs.violations({ includeUnfinished: true }), [])
 })
 
@@ -150,6 +152,8 @@ t.test('cmi5: an LRS that fails is retried with backoff until it answers; every 
   await w.h.request('POST', `/v1/lms/sessions/${sessionId}/exit`, { token, body: { how: 'exit' } })
   const delivery = await settled(w, sessionId)
   t.match(delivery.body, { state: 'delivered', attempts: 3 })
+  const starts = (await w.h.service.ctx.store.readStream(`lms-delivery-${sessionId}`)).filter(e => e.type === 'LmsDeliveryStarted').map(e => (e.data as { sentBefore?: string[] }).sentBefore)
+  t.same(starts, [[], [], []], 'every attempt builds from the plan of the first')
   t.same(w.lrs.statementsOf(lms.sessionId).map(verbOf), ['initialized', 'completed', 'passed', 'terminated'])
   t.same(w.lrs.violations({ includeUnfinished: true }), [])
 })
