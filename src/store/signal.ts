@@ -28,3 +28,29 @@ export class Signal {
     })
   }
 }
+
+/**
+ * The `idleMs` of a subscription (SubscribeOptions): once caught up and quiet for that long,
+ * one empty batch, so the consumer can do its housekeeping; again only after new events.
+ */
+export class IdleReport {
+  private since = performance.now()
+  private reported = false
+
+  constructor (private readonly idleMs: number | undefined) {}
+
+  /** Events arrived: quiet time counts from now. */
+  active (): void {
+    this.since = performance.now()
+    this.reported = false
+  }
+
+  /** Caught up: 'report' when the empty batch is due now, else how long to wait at most (≤ waitMs). */
+  due (waitMs: number): number | 'report' {
+    if (this.idleMs === undefined || this.reported) return waitMs
+    const left = this.since + this.idleMs - performance.now()
+    if (left > 0) return Math.min(waitMs, left)
+    this.reported = true
+    return 'report'
+  }
+}

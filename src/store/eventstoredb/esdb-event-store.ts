@@ -29,7 +29,7 @@ import {
   type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
-import { Signal } from '../signal.ts'
+import { IdleReport, Signal } from '../signal.ts'
 
 /** Metadata key that keeps an event id EventStoreDB could not take as its own (not a canonical UUID). */
 export const originalIdKey = 'msEventId'
@@ -557,8 +557,7 @@ export class EsdbEventStore implements EventStore {
     const maxCount = options.maxCount ?? 1000
     const { signal, idleMs, lingerMs } = options
     let cursor = Math.max(options.after ?? 0, this.floor)
-    let idleSince = performance.now()
-    let idleReported = false
+    const idle = new IdleReport(idleMs)
 
     for (;;) {
       if (this.stopped(signal)) return
@@ -566,8 +565,7 @@ export class EsdbEventStore implements EventStore {
       const last = page[page.length - 1]
       if (last === undefined) break
       cursor = last.position
-      idleSince = performance.now()
-      idleReported = false
+      idle.active()
       yield page
       // A short page is the end of the log (when it was read).
       if (page.length < maxCount) break
@@ -582,21 +580,15 @@ export class EsdbEventStore implements EventStore {
         feed.throwIfFailed()
         const batch = feed.take(maxCount)
         if (batch.length > 0) {
-          idleSince = performance.now()
-          idleReported = false
+          idle.active()
           yield batch
           continue
         }
         // Caught up: wait for the next event, or report idleness once.
-        let waitMs = 60_000
-        if (idleMs !== undefined && !idleReported) {
-          const left = idleSince + idleMs - performance.now()
-          if (left <= 0) {
-            idleReported = true
-            yield []
-            continue
-          }
-          waitMs = Math.min(waitMs, left)
+        const waitMs = idle.due(60_000)
+        if (waitMs === 'report') {
+          yield []
+          continue
         }
         const woken = await feed.wait(waitMs, signal)
         if (woken && lingerMs !== undefined && lingerMs > 0 && !this.closed) await new Promise(resolve => setTimeout(resolve, lingerMs))

@@ -4,7 +4,7 @@ import {
   type AppendOptions, type AppendResult, type EventStore, type EventToAppend,
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
-import { Signal } from '../signal.ts'
+import { IdleReport, Signal } from '../signal.ts'
 
 interface Row {
   position: string
@@ -194,8 +194,7 @@ export class PgEventStore implements EventStore {
     const maxCount = options.maxCount ?? 1000
     const { signal, idleMs, lingerMs } = options
     let after = options.after ?? 0
-    let idleSince = performance.now()
-    let idleReported = false
+    const idle = new IdleReport(idleMs)
     // Held back behind a running transaction that may not announce its end (one that is not an
     // append, or in another process with notify off): look again soon, then less and less often.
     let heldBackWaitMs = 1
@@ -207,8 +206,7 @@ export class PgEventStore implements EventStore {
       const last = events[events.length - 1]
       if (last !== undefined) {
         after = last.position
-        idleSince = performance.now()
-        idleReported = false
+        idle.active()
         heldBackWaitMs = 1
         yield events
         continue
@@ -218,15 +216,12 @@ export class PgEventStore implements EventStore {
         waitMs = Math.min(waitMs, heldBackWaitMs)
         heldBackWaitMs = Math.min(heldBackWaitMs * 2, this.pollIntervalMs)
       }
-      if (idleMs !== undefined && !idleReported) {
-        const left = idleSince + idleMs - performance.now()
-        if (left <= 0) {
-          idleReported = true
-          yield []
-          continue
-        }
-        waitMs = Math.min(waitMs, left)
+      const due = idle.due(waitMs)
+      if (due === 'report') {
+        yield []
+        continue
       }
+      waitMs = due
       // Aborted during the read: Signal.wait listens for the abort event, which has passed.
       if (aborted()) break
       await this.appended.wait(waitMs, signal)

@@ -5,7 +5,7 @@ import {
   type AppendOptions, type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import type { SqliteDatabase } from './database.ts'
-import { Signal } from '../signal.ts'
+import { IdleReport, Signal } from '../signal.ts'
 
 interface Row {
   position: number
@@ -282,8 +282,7 @@ export class SqliteEventStore implements EventStore {
   private async * follow (cursor: { after: number }, options: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
     const maxCount = options.maxCount ?? 1000
     const { signal, idleMs, lingerMs } = options
-    let idleSince = performance.now()
-    let idleReported = false
+    const idle = new IdleReport(idleMs)
     // Woken by an append in this process, the new events are in the tail: only a timeout
     // (the poll) needs to look in the file for appends by other processes.
     let pollFile = true
@@ -292,21 +291,15 @@ export class SqliteEventStore implements EventStore {
       const last = batch[batch.length - 1]
       if (last !== undefined) {
         cursor.after = last.position
-        idleSince = performance.now()
-        idleReported = false
+        idle.active()
         yield batch
         continue
       }
       // Caught up: wait for an append here, or poll for appends by other processes.
-      let waitMs = this.pollIntervalMs
-      if (idleMs !== undefined && !idleReported) {
-        const left = idleSince + idleMs - performance.now()
-        if (left <= 0) {
-          idleReported = true
-          yield []
-          continue
-        }
-        waitMs = Math.min(waitMs, left)
+      const waitMs = idle.due(this.pollIntervalMs)
+      if (waitMs === 'report') {
+        yield []
+        continue
       }
       pollFile = !await this.appended.wait(waitMs, signal)
       if (lingerMs !== undefined && lingerMs > 0 && !this.closed) {
