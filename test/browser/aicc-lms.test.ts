@@ -3,46 +3,22 @@
 // aicc_url; the learner plays a Mini Moment and presses Exit, or closes the window; the service
 // then delivers PutParam and ExitAU to the LMS itself.
 import t from 'tap'
-import type { Page } from 'playwright-core'
-import JSZip from 'jszip'
-import { launchChromium, screenshot, startLiveService } from '../helpers/browser.ts'
+import { demoPackage, downloadZip, launchChromium, playMiniMoment, screenshot, startLiveService } from '../helpers/browser.ts'
 import { startAiccHacpLms } from '../helpers/peers/aicc-hacp-lms.ts'
 
 const live = await startLiveService(t)
 const browser = await launchChromium(t)
 const lms = await startAiccHacpLms(t)
-const { demo } = live
-const admin = demo.adminKey
-
-// The admin's side, through the API: integration on, an AICC package, the LMS user linked.
-await live.api('PUT', `/v1/profiles/${demo.profileId}/lms-integration`, { token: admin, body: { enabled: true } })
-const created = await live.api('POST', `/v1/profiles/${demo.profileId}/packages`, { token: admin, body: { title: 'International Flags', format: 'aicc' } })
-const packageId = created.body.packageId as string
-await live.service.packageBuilder.waitFor(await live.service.ctx.store.headPosition())
-await live.api('POST', `/v1/learners/${demo.learner.id}/lms-links`, { token: admin, body: { lmsUserId: 'aicc-ada' } })
+const packageId = await demoPackage(live, 'aicc', 'aicc-ada')
 
 /** The AU's launch URL, as the LMS reads it from the .au file of the downloaded zip. */
 async function fileName (): Promise<string> {
-  const response = await fetch(`${live.origin}/v1/packages/${packageId}/download`, { headers: { authorization: `Bearer ${admin}` } })
-  const zip = await JSZip.loadAsync(Buffer.from(await response.arrayBuffer()))
+  const zip = await downloadZip(live, packageId)
   const au = await zip.file(/\.au$/)[0]?.async('string') ?? ''
   const [header, row] = au.trim().split('\r\n')
   const columns = (header ?? '').split(',').map(c => c.replace(/"/g, ''))
   const values = (row ?? '').match(/"((?:[^"]|"")*)"/g)?.map(v => v.slice(1, -1).replace(/""/g, '"')) ?? []
   return values[columns.indexOf('File_Name')] ?? ''
-}
-
-async function playMiniMoment (page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Play' }).click()
-  const counter = page.getByText(/^Mini Moment · question 1 of (\d+)$/)
-  await counter.waitFor()
-  const total = Number(/of (\d+)$/.exec(await counter.textContent() ?? '')?.[1])
-  for (let i = 0; i < total; i++) {
-    await page.getByText(`Mini Moment · question ${i + 1} of ${total}`).waitFor()
-    await page.getByRole('checkbox').first().check()
-    await page.getByRole('button', { name: 'Submit' }).click()
-    await page.getByRole('button', { name: i + 1 === total ? 'See summary' : 'Next' }).or(page.getByRole('button', { name: 'Next' })).first().click()
-  }
 }
 
 t.test('browser: AICC — launched by the LMS, played, Exit; the LMS then holds the commit', async t => {

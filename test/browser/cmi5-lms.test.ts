@@ -3,26 +3,17 @@
 // downloaded cmi5.xml with its launch parameters; the learner plays a Mini Moment and presses
 // Exit; the service sends the statements to the LRS and the learner lands on the LMS's returnURL.
 import t from 'tap'
-import JSZip from 'jszip'
-import { launchChromium, screenshot, startLiveService } from '../helpers/browser.ts'
+import { demoPackage, downloadZip, launchChromium, playMiniMoment, screenshot, startLiveService } from '../helpers/browser.ts'
 import { startLrs } from '../helpers/peers/lrs.ts'
 
 const live = await startLiveService(t)
 const browser = await launchChromium(t)
 const lrs = await startLrs(t)
-const { demo } = live
-const admin = demo.adminKey
-
-await live.api('PUT', `/v1/profiles/${demo.profileId}/lms-integration`, { token: admin, body: { enabled: true } })
-const created = await live.api('POST', `/v1/profiles/${demo.profileId}/packages`, { token: admin, body: { title: 'International Flags', format: 'cmi5' } })
-const packageId = created.body.packageId as string
-await live.service.packageBuilder.waitFor(await live.service.ctx.store.headPosition())
-await live.api('POST', `/v1/learners/${demo.learner.id}/lms-links`, { token: admin, body: { lmsUserId: 'cmi5-ada' } })
+const packageId = await demoPackage(live, 'cmi5', 'cmi5-ada')
 
 /** The AU's url, as the LMS reads it from the cmi5.xml of the downloaded zip. */
 async function auUrl (): Promise<string> {
-  const response = await fetch(`${live.origin}/v1/packages/${packageId}/download`, { headers: { authorization: `Bearer ${admin}` } })
-  const zip = await JSZip.loadAsync(Buffer.from(await response.arrayBuffer()))
+  const zip = await downloadZip(live, packageId)
   const xml = await zip.file('cmi5.xml')?.async('string') ?? ''
   return (/<url>([^<]*)<\/url>/.exec(xml)?.[1] ?? '').replace(/&amp;/g, '&')
 }
@@ -43,16 +34,7 @@ t.test('browser: cmi5 — launched by the LMS, played, Exit; the LRS has the sta
   t.equal(await page.getByRole('button', { name: 'Exit', exact: true }).count(), 1, 'Exit, not Logout')
   t.notMatch(page.url(), /fetch=|endpoint=/, 'the LMS parameters stay with the service')
   await screenshot(page, 'cmi5-01-home')
-  await page.getByRole('button', { name: 'Play' }).click()
-  const counter = page.getByText(/^Mini Moment · question 1 of (\d+)$/)
-  await counter.waitFor()
-  const total = Number(/of (\d+)$/.exec(await counter.textContent() ?? '')?.[1])
-  for (let i = 0; i < total; i++) {
-    await page.getByText(`Mini Moment · question ${i + 1} of ${total}`).waitFor()
-    await page.getByRole('checkbox').first().check()
-    await page.getByRole('button', { name: 'Submit' }).click()
-    await page.getByRole('button', { name: i + 1 === total ? 'See summary' : 'Next' }).or(page.getByRole('button', { name: 'Next' })).first().click()
-  }
+  await playMiniMoment(page)
 
   await Promise.all([
     page.waitForURL(returnURL),

@@ -12,6 +12,7 @@ import { buildApp } from '../../src/http/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { seedDemo, type DemoCredentials } from '../../src/seed-demo.ts'
 import { freePort } from './ports.ts'
+import JSZip from 'jszip'
 
 export const chromiumPath = '/usr/bin/chromium'
 const artifactsDir = new URL('../../test-artifacts/player/', import.meta.url)
@@ -132,4 +133,39 @@ export async function startLmsParent (t: Test): Promise<LmsParent> {
 export async function screenshot (page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true })
   await page.screenshot({ path: new URL(`${name}.png`, artifactsDir).pathname, fullPage: true })
+}
+
+/**
+ * What an admin does before learners launch from an LMS the service reports to itself: the demo
+ * profile's integration on, a package of `format` built, and `lmsUserId` linked to the demo learner.
+ */
+export async function demoPackage (live: LiveService, format: 'aicc' | 'cmi5' | 'xapi', lmsUserId: string): Promise<string> {
+  const { demo } = live
+  await live.api('PUT', `/v1/profiles/${demo.profileId}/lms-integration`, { token: demo.adminKey, body: { enabled: true } })
+  const created = await live.api('POST', `/v1/profiles/${demo.profileId}/packages`, { token: demo.adminKey, body: { title: 'International Flags', format } })
+  if (created.status !== 202) throw new Error(`package: ${JSON.stringify(created.body)}`)
+  await live.service.packageBuilder.waitFor(await live.service.ctx.store.headPosition())
+  const linked = await live.api('POST', `/v1/learners/${demo.learner.id}/lms-links`, { token: demo.adminKey, body: { lmsUserId } })
+  if (linked.status !== 201) throw new Error(`link: ${JSON.stringify(linked.body)}`)
+  return created.body.packageId as string
+}
+
+/** The package's zip, as the admin downloads it. */
+export async function downloadZip (live: LiveService, packageId: string): Promise<JSZip> {
+  const response = await fetch(`${live.origin}/v1/packages/${packageId}/download`, { headers: { authorization: `Bearer ${live.demo.adminKey}` } })
+  return JSZip.loadAsync(Buffer.from(await response.arrayBuffer()))
+}
+
+/** Plays one Mini Moment from the profile's home page, ticking the first option of each question. */
+export async function playMiniMoment (page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Play' }).click()
+  const counter = page.getByText(/^Mini Moment · question 1 of (\d+)$/)
+  await counter.waitFor()
+  const total = Number(/of (\d+)$/.exec(await counter.textContent() ?? '')?.[1])
+  for (let i = 0; i < total; i++) {
+    await page.getByText(`Mini Moment · question ${i + 1} of ${total}`).waitFor()
+    await page.getByRole('checkbox').first().check()
+    await page.getByRole('button', { name: 'Submit' }).click()
+    await page.getByRole('button', { name: i + 1 === total ? 'See summary' : 'Next' }).or(page.getByRole('button', { name: 'Next' })).first().click()
+  }
 }
