@@ -194,7 +194,6 @@ export class DeliverySender {
   /** One attempt: the values, then closing the session; what happened, in terms of what to do next. */
   private async send (client: ReturnType<HacpFactory>, commit: DataOf<'LmsProgressCommitted'>, attempt: number, valuesAccepted: boolean, previousUnknown: boolean): Promise<Outcome> {
     let accepted = valuesAccepted
-    const lastAttempt = attempt > this.backoffMs.length
     try {
       if (!accepted) {
         await client.putParam(commit.values)
@@ -211,7 +210,7 @@ export class DeliverySender {
         return { type: 'LmsDeliveryFailed', error: error.message }
       }
       if (error instanceof LmsUnreachableError) {
-        return lastAttempt ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` } : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted: accepted }
+        return this.unreachable(error, attempt, accepted)
       }
       throw error
     }
@@ -270,12 +269,17 @@ export class DeliverySender {
         return { type: 'LmsDeliveryFailed', error: error.message }
       }
       if (error instanceof LmsUnreachableError) {
-        return attempt > this.backoffMs.length
-          ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` }
-          : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted: terminatedTried }
+        return this.unreachable(error, attempt, terminatedTried)
       }
       throw error
     }
+  }
+
+  /** The LMS could not be reached: another attempt later, unless this was the last one. */
+  private unreachable (error: LmsUnreachableError, attempt: number, valuesAccepted: boolean): Outcome {
+    return attempt > this.backoffMs.length
+      ? { type: 'LmsDeliveryFailed', error: `${error.message} (gave up after ${attempt} attempts)` }
+      : { type: 'LmsDeliveryAttemptFailed', error: error.message, valuesAccepted }
   }
 
   private async record (streamId: string, events: { type: string, data: Record<string, unknown> }[], metadata: Record<string, unknown>, revision: number): Promise<void> {
