@@ -5,6 +5,7 @@
 // tells us the learner's identity.
 import { AppError } from '../errors.ts'
 import type { AiccLessonStatus } from '../domain/lms/aicc.ts'
+import { isHttpUrl } from '../domain/lms/xapi.ts'
 import { HacpClient, HacpError, LmsUnreachableError, type HacpSession } from '../lms/aicc-hacp.ts'
 import type { AppContext } from './context.ts'
 import { launch, verifiedPackage } from './lms-sessions.ts'
@@ -52,13 +53,7 @@ export async function launchAicc (ctx: AppContext, input: AiccLaunchInput, clien
 function hacpSession (aiccSid: string | undefined, aiccUrl: string | undefined): HacpSession {
   const sessionId = aiccSid?.trim() ?? ''
   const url = aiccUrl?.trim() ?? ''
-  let valid = sessionId !== '' && sessionId.length <= 255 && url.length <= 2048
-  try {
-    const protocol = new URL(url).protocol
-    valid &&= protocol === 'http:' || protocol === 'https:'
-  } catch {
-    valid = false
-  }
+  const valid = sessionId !== '' && sessionId.length <= 255 && url.length <= 2048 && isHttpUrl(url)
   if (!valid) throw new AppError('MS_ERR_AICC_LAUNCH_INVALID', 'This course was opened without a usable AICC session from the LMS (aicc_sid and aicc_url). Please launch it from your LMS.')
   return { url, sessionId }
 }

@@ -10,6 +10,7 @@ import type { ProfileDoc } from '../../projections/catalog.ts'
 import type { DataOf } from '../../schemas/events.ts'
 import { learnerDecider } from '../domain/learner/learner.ts'
 import { commitValues, type LmsValues } from '../domain/lms/commit-values.ts'
+import { isHttpUrl } from '../domain/lms/xapi.ts'
 import { profileProgress } from '../domain/mastery/progress.ts'
 import { WrongExpectedRevisionError } from '../store/event-store.ts'
 import { AppError } from '../errors.ts'
@@ -175,13 +176,7 @@ export async function awaitDelivery (ctx: AppContext, sessionId: string, timeout
 /** cmi5: where the LMS wants the learner sent after exit (LMS.LaunchData returnURL), if it is a web address. */
 function returnUrlOf (launched: DataOf<'LmsSessionLaunched'>): { returnUrl?: string } {
   const url = launched.xapi?.launchData?.returnURL
-  if (typeof url !== 'string') return {}
-  try {
-    const protocol = new URL(url).protocol
-    return protocol === 'http:' || protocol === 'https:' ? { returnUrl: url } : {}
-  } catch {
-    return {}
-  }
+  return isHttpUrl(url) ? { returnUrl: url } : {}
 }
 
 async function sessionFor (ctx: AppContext, sessionId: string, token: string) {
