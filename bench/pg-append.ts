@@ -14,6 +14,8 @@ export interface PgAppendOptions {
   /** Events per append (and rows per raw INSERT). */
   readonly batch: number
   readonly appendsPerWriter: number
+  /** The store's group commit: append calls at once (default: the store's). */
+  readonly concurrentAppends?: number
 }
 
 export interface PgAppendResult {
@@ -63,7 +65,7 @@ export async function benchPgAppend (options: PgAppendOptions): Promise<PgAppend
     const events = options.writers * options.appendsPerWriter * options.batch
 
     // The store, with a live subscriber measuring how long each event took to reach it.
-    const store = new PgEventStore(pool, { now: Date.now })
+    const store = new PgEventStore(pool, { now: Date.now, ...(options.concurrentAppends === undefined ? {} : { concurrentAppends: options.concurrentAppends }) })
     const lags: number[] = []
     const abort = new AbortController()
     const subscriber = (async () => {

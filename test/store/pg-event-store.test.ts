@@ -19,13 +19,16 @@ async function until (what: string, condition: () => boolean | Promise<boolean>,
 }
 
 /** Another process appending through the same SQL function, in a transaction it commits when told. */
-async function openAppend (config: pg.ClientConfig, streamId: string, event: EventToAppend): Promise<{ position: number, commit: () => Promise<void>, rollback: () => Promise<void> }> {
+async function openAppend (config: pg.ClientConfig, streamId: string, event: EventToAppend, form: 'single' | 'group' = 'single'): Promise<{ position: number, commit: () => Promise<void>, rollback: () => Promise<void> }> {
   const client = new pg.Client(config)
   client.on('error', () => {})
   await client.connect()
   await client.query('BEGIN')
-  const { rows } = await client.query('SELECT last_position FROM ms_append($1, $2, $3, $4, $5, $6, NULL)',
-    [streamId, 'any', [event.id], [event.type], [JSON.stringify(event.data)], ['{}']])
+  const { rows } = form === 'single'
+    ? await client.query('SELECT last_position FROM ms_append($1, $2, $3, $4, $5, $6, NULL)',
+      [streamId, 'any', [event.id], [event.type], [JSON.stringify(event.data)], ['{}']])
+    : await client.query('SELECT last_position FROM ms_append_batch($1, $2, $3, $4, $5, $6, $7, NULL)',
+      [[streamId, `${streamId}-also`], ['any', 'any'], [1, 1], [event.id, randomUUID()], [event.type, 'Also'], [JSON.stringify(event.data), '{}'], ['{}', '{}']])
   const end = (how: string) => async () => {
     await client.query(how)
     // As PgEventStore does after a commit: tell subscribers.
@@ -159,7 +162,7 @@ t.test('under random interleavings (slow commits, rollbacks, appends here and el
   // Other processes whose transactions stay open for a while, some of them rolled back.
   const slow = Promise.all(Array.from({ length: 4 }, async (_, w) => {
     for (let i = 0; i < 15; i++) {
-      const open = await openAppend(config, `slow-${w}`, ev('Slow'))
+      const open = await openAppend(config, `slow-${w}`, ev('Slow'), i % 2 === 0 ? 'single' : 'group')
       await sleep(Math.random() * 15)
       await (i % 5 === 4 ? open.rollback() : open.commit())
     }
@@ -183,6 +186,93 @@ t.test('under random interleavings (slow commits, rollbacks, appends here and el
   const txs = rows.map(row => BigInt(row.tx))
   t.ok(txs.every((tx, i) => i === 0 || tx >= (txs[i - 1] ?? 0n)), 'transaction ids ascend with positions (the invariant the horizon relies on)')
   t.comment(`${all.length} events committed; the naive reader missed ${all.length - new Set(naive.seen).size}`)
+})
+
+t.test('group commit: appends arriving together share one transaction, and each succeeds or fails on its own', async t => {
+  const { pool } = await freshSchema(t, database)
+  const store = new PgEventStore(pool, { concurrentAppends: 1 })
+  t.teardown(() => store.close())
+  await store.append('taken', [ev()])
+  const clash = ev('Clash')
+  const kept = ev('Kept')
+  await store.append('owner', [clash])
+
+  // Issued in one turn: with one append call at a time, one call carries them all.
+  const settled = await Promise.allSettled([
+    store.append('a', [ev(), ev()], { expectedRevision: 'no-stream' }),
+    store.append('taken', [ev()], { expectedRevision: 'no-stream' }),
+    store.append('b', [clash]),
+    store.append('c', [kept]),
+    store.append('d', [{ ...kept }]),
+    store.append('e', [ev()], { expectedRevision: 'any' })
+  ])
+  const [a, wrong, stolen, c, reused, e] = settled
+  t.same(a.status === 'fulfilled' && a.value, { revision: 1, position: 4, duplicate: false }, 'a: written')
+  t.match(wrong, { status: 'rejected', reason: { name: 'WrongExpectedRevisionError', actual: 0 } }, 'taken: wrong expected revision, alone')
+  t.match(stolen, { status: 'rejected', reason: { name: 'EventIdConflictError', existingStreamId: 'owner' } }, 'b: the id belongs to another stream')
+  t.same(c.status === 'fulfilled' && c.value, { revision: 0, position: 5, duplicate: false }, 'c: written')
+  t.match(reused, { status: 'rejected', reason: { name: 'EventIdConflictError', existingStreamId: 'c' } }, 'd: the same id as c, so it waited for the next call and found the id in c')
+  t.same(e.status === 'fulfilled' && e.value, { revision: 0, position: 6, duplicate: false }, 'e: written')
+
+  const { rows } = await pool.query<{ stream_id: string, tx: string }>('SELECT stream_id, tx::text AS tx FROM events WHERE position > 2 ORDER BY position')
+  t.same(rows.map(row => row.stream_id), ['a', 'a', 'c', 'e'], 'only the good appends were written, in call order')
+  t.equal(new Set(rows.map(row => row.tx)).size, 1, 'in one transaction')
+  t.equal((await store.readStream('taken')).length, 1, 'the refused append wrote nothing')
+  t.same((await store.append('c', [kept])).duplicate, true, 'a retry of c is still a duplicate')
+})
+
+t.test('group commit: several appends to one stream in one turn keep their order (one per call)', async t => {
+  const { pool } = await freshSchema(t, database)
+  const store = new PgEventStore(pool, { concurrentAppends: 1 })
+  t.teardown(() => store.close())
+  const results = await Promise.all([
+    store.append('s', [ev('A')], { expectedRevision: 'no-stream' }),
+    store.append('t', [ev('X')]),
+    store.append('s', [ev('B')], { expectedRevision: 0 }),
+    store.append('s', [ev('C')], { expectedRevision: 1 })
+  ])
+  t.same(results.map(r => r.revision), [0, 0, 1, 2])
+  t.same((await store.readStream('s')).map(e => e.type), ['A', 'B', 'C'])
+  const { rows } = await pool.query<{ n: number }>('SELECT count(DISTINCT tx)::int AS n FROM events')
+  t.equal(rows[0]?.n, 3, 's needed three calls; t rode along with the first')
+})
+
+t.test('group commit: appends given their own recorded time go only with appends of that time', async t => {
+  const { pool } = await freshSchema(t, database)
+  const store = new PgEventStore(pool, { concurrentAppends: 1 })
+  t.teardown(() => store.close())
+  await Promise.all([
+    store.append('a', [ev()], { recordedAt: 1_000 }),
+    store.append('b', [ev()], { recordedAt: 2_000 }),
+    store.append('c', [ev()], { recordedAt: 1_000 })
+  ])
+  const recorded = Object.fromEntries((await store.readAll()).map(e => [e.streamId, e.recordedAt]))
+  t.same(recorded, { a: 1_000, c: 1_000, b: 2_000 })
+})
+
+t.test('ms_append_batch refuses a stream twice, an id in two appends, and a call after the transaction wrote', async t => {
+  const { config } = await freshSchema(t, database)
+  const client = new pg.Client(config)
+  await client.connect()
+  t.teardown(() => client.end())
+  const twice = await client.query('SELECT * FROM ms_append_batch($1, $2, $3, $4, $5, $6, $7, NULL)',
+    [['s', 's'], ['any', 'any'], [1, 1], ['e1', 'e2'], ['E', 'E'], ['{}', '{}'], ['{}', '{}']]).catch(e => e)
+  t.equal(twice.code, 'MS004')
+  const shared = await client.query('SELECT * FROM ms_append_batch($1, $2, $3, $4, $5, $6, $7, NULL)',
+    [['s', 't'], ['any', 'any'], [1, 1], ['e1', 'e1'], ['E', 'E'], ['{}', '{}'], ['{}', '{}']]).catch(e => e)
+  t.equal(shared.code, 'MS004')
+  const repeated = await client.query('SELECT * FROM ms_append_batch($1, $2, $3, $4, $5, $6, $7, NULL)',
+    [['s', 't'], ['any', 'any'], [3, 1], ['e1', 'e2', 'e1', 'e3'], ['A', 'B', 'C', 'D'], ['{}', '{}', '{}', '{}'], ['{}', '{}', '{}', '{}']])
+  t.same(repeated.rows.map(r => [r.last_revision, r.last_position, r.duplicate]), [['1', '2', false], ['0', '3', false]], 'an id twice in one append is written once')
+  t.same((await client.query('SELECT event_id, type, revision::int FROM events ORDER BY position')).rows,
+    [{ event_id: 'e1', type: 'A', revision: 0 }, { event_id: 'e2', type: 'B', revision: 1 }, { event_id: 'e3', type: 'D', revision: 0 }])
+  await client.query('BEGIN')
+  await client.query('INSERT INTO lms_credentials (session_id, sealed, stored_at) VALUES ($1, $2, 0)', ['s', Buffer.from('x')])
+  const late = await client.query('SELECT * FROM ms_append_batch($1, $2, $3, $4, $5, $6, $7, NULL)',
+    [['s'], ['any'], [1], ['e9'], ['E'], ['{}'], ['{}']]).catch(e => e)
+  t.equal(late.code, 'MS003')
+  await client.query('ROLLBACK')
+  t.equal(await advisoryLocks(client), 0, 'no advisory lock is left behind')
 })
 
 t.test('a write transaction still running in this database holds events back; one in another database does not', async t => {
@@ -267,6 +357,8 @@ t.test('an append that fails inside the critical section leaves no lock behind: 
   await store.append('s', [ev()])
   await pool.query('ALTER SEQUENCE events_position_seq MAXVALUE 2')
   await t.rejects(store.append('s', [ev()]), { code: '2200H' })
+  // The session ends as its connection closes; the server notices a moment later.
+  await until('the failed append\'s session is gone', async () => await advisoryLocks(pool) === 0)
   t.equal(await advisoryLocks(pool), 0, 'the failed append\'s session is gone, and its lock with it')
   await pool.query('ALTER SEQUENCE events_position_seq NO MAXVALUE')
   const results = await Promise.all([store.append('a', [ev()]), store.append('b', [ev()]), store.append('c', [ev()])])
@@ -291,8 +383,8 @@ t.test('migrations: applied once, in order; running them again (or twice at once
   t.same(await migrate(opened), [], 'still a no-op with data in place')
   t.equal((await new PgEventStore(opened).readStream('s')).length, 1)
   // A generic plan cached while the table was empty made every append scan it (migration 5).
-  const { rows: settings } = await first.query<{ proconfig: string[] | null }>("SELECT proconfig FROM pg_proc WHERE proname = 'ms_append'")
-  t.same(settings[0]?.proconfig, ['plan_cache_mode=force_custom_plan'], 'ms_append plans each call afresh')
+  const { rows: settings } = await first.query<{ proname: string, proconfig: string[] | null }>("SELECT proname, proconfig FROM pg_proc WHERE proname IN ('ms_append', 'ms_append_batch') ORDER BY proname")
+  t.same(settings, ['ms_append', 'ms_append_batch'].map(proname => ({ proname, proconfig: ['plan_cache_mode=force_custom_plan'] })), 'both append functions plan each call afresh')
   await store.close()
 })
 

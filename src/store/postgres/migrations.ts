@@ -176,7 +176,152 @@ const migrations: readonly string[] = [
   `CREATE TABLE service_secrets (
      name  text PRIMARY KEY,
      value text NOT NULL
-   );`
+   );`,
+  // Group commit: many appends in one call, one transaction and one critical section, each
+  // succeeding or failing on its own. One ms_append per transaction is the rule (a second
+  // would take positions in a second critical section, after this transaction's id was fixed,
+  // so a later id could hold lower positions); this function keeps it by deciding every append
+  // first, writing nothing, then taking the id and the positions of all of them at once.
+  // The events arrive flattened: p_counts[a] events for append a, in order. A stream appears
+  // at most once per call, and an event id in at most one of its appends (MS004 otherwise).
+  //
+  // Returns one row per append, in order: its last revision and position, whether it was a
+  // retry (nothing new), or an error code instead: MS001 wrong expected revision (detail: the
+  // actual revision), MS002 event id used in another stream (detail: {"eventId","streamId"}).
+  // A failed append writes nothing and the others go on. The work is set-based: a few
+  // statements for the whole call, not a few per append.
+  `CREATE FUNCTION ms_append_batch(
+     p_streams text[], p_expected text[], p_counts int[],
+     p_ids text[], p_types text[], p_data text[], p_metadata text[], p_now bigint
+   ) RETURNS TABLE (last_revision bigint, last_position bigint, duplicate boolean, error_code text, error_detail text)
+   LANGUAGE plpgsql AS $fn$
+   DECLARE
+     n int := cardinality(p_streams);
+     a int;
+     g int;
+     i int;
+     v_lock bigint;
+     v_from int := 1;
+     v_total int := 0;
+     v_shared boolean;
+     v_app int[];          -- per event: its append
+     v_keep boolean[];     -- per event: written by this call
+     v_repeats int[];      -- events whose id occurred earlier in the same append
+     f_g int[];            -- events whose id is already stored, and where
+     f_stream text[];
+     f_rev bigint[];
+     f_pos bigint[];
+     s_current bigint[];   -- per append: the stream's revision before this call
+     s_fresh int[];        -- per append: events it would write
+     v_first bigint;
+     v_tx xid8;
+     v_at bigint;
+     r_rev bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+     r_pos bigint[] := array_fill(NULL::bigint, ARRAY[n]);
+     r_dup boolean[] := array_fill(false, ARRAY[n]);
+     r_code text[] := array_fill(NULL::text, ARRAY[n]);
+     r_detail text[] := array_fill(NULL::text, ARRAY[n]);
+   BEGIN
+     IF (SELECT count(DISTINCT s) FROM unnest(p_streams) s) <> n THEN
+       RAISE EXCEPTION 'ms_append_batch takes each stream at most once' USING ERRCODE = 'MS004';
+     END IF;
+     SELECT array_agg(x.a ORDER BY x.a, x2.k) INTO v_app FROM generate_subscripts(p_counts, 1) x(a), generate_series(1, p_counts[x.a]) x2(k);
+     SELECT array_agg(r.g), bool_or(r.a <> r.first_a) INTO v_repeats, v_shared FROM (
+       SELECT b.g, b.a, first_value(b.a) OVER w AS first_a, row_number() OVER w AS rn
+         FROM unnest(p_ids, v_app) WITH ORDINALITY AS b(id, a, g) WINDOW w AS (PARTITION BY b.id ORDER BY b.g)) r
+      WHERE r.rn > 1;
+     IF v_shared THEN
+       RAISE EXCEPTION 'ms_append_batch takes each event id in at most one of its appends' USING ERRCODE = 'MS004';
+     END IF;
+
+     -- One writer per stream (as ms_append), locks taken in one order so two calls never wait
+     -- on each other in a circle.
+     FOR v_lock IN SELECT DISTINCT hashtextextended(s, 0) FROM unnest(p_streams) s ORDER BY 1 LOOP
+       PERFORM pg_advisory_xact_lock(v_lock);
+     END LOOP;
+
+     SELECT array_agg(coalesce((SELECT max(e.revision) FROM events e WHERE e.stream_id = u.s), -1) ORDER BY u.a)
+       INTO s_current FROM unnest(p_streams) WITH ORDINALITY AS u(s, a);
+     SELECT array_agg(b.g ORDER BY b.g), array_agg(e.stream_id ORDER BY b.g), array_agg(e.revision ORDER BY b.g), array_agg(e.position ORDER BY b.g)
+       INTO f_g, f_stream, f_rev, f_pos
+       FROM unnest(p_ids) WITH ORDINALITY AS b(id, g) JOIN events e ON e.event_id = b.id;
+
+     v_keep := array_fill(true, ARRAY[cardinality(p_ids)]);
+     s_fresh := p_counts;
+     -- Ids stored already: in another stream, the append fails (on its first such id); in its
+     -- own stream, the event is not written again (and the last of them answers a retry).
+     FOR i IN 1..coalesce(cardinality(f_g), 0) LOOP
+       g := f_g[i];
+       a := v_app[g];
+       IF f_stream[i] <> p_streams[a] THEN
+         IF r_code[a] IS NULL THEN
+           r_code[a] := 'MS002';
+           r_detail[a] := json_build_object('eventId', p_ids[g], 'streamId', f_stream[i])::text;
+         END IF;
+       ELSE
+         v_keep[g] := false;
+         s_fresh[a] := s_fresh[a] - 1;
+         r_rev[a] := f_rev[i];
+         r_pos[a] := f_pos[i];
+       END IF;
+     END LOOP;
+     -- An id twice in one append is written once, at its first place.
+     FOR i IN 1..coalesce(cardinality(v_repeats), 0) LOOP
+       g := v_repeats[i];
+       IF v_keep[g] THEN
+         v_keep[g] := false;
+         s_fresh[v_app[g]] := s_fresh[v_app[g]] - 1;
+       END IF;
+     END LOOP;
+
+     FOR a IN 1..n LOOP
+       IF r_code[a] IS NULL AND s_fresh[a] = 0 THEN
+         r_dup[a] := true;
+       ELSIF r_code[a] IS NULL AND NOT (p_expected[a] = 'any'
+               OR (p_expected[a] = 'no-stream' AND s_current[a] = -1)
+               OR (p_expected[a] = 'exists' AND s_current[a] >= 0)
+               OR (p_expected[a] ~ '^-?[0-9]+$' AND p_expected[a]::bigint = s_current[a])) THEN
+         r_code[a] := 'MS001';
+         r_detail[a] := s_current[a]::text;
+       END IF;
+       IF r_code[a] IS NULL AND NOT r_dup[a] THEN
+         v_total := v_total + s_fresh[a];
+         r_rev[a] := s_current[a] + s_fresh[a];
+         r_pos[a] := v_total - 1;  -- made absolute below, once the first position is known
+       ELSE
+         IF r_code[a] IS NOT NULL THEN r_rev[a] := NULL; r_pos[a] := NULL; END IF;
+         FOR g IN v_from..v_from + p_counts[a] - 1 LOOP v_keep[g] := false; END LOOP;
+       END IF;
+       v_from := v_from + p_counts[a];
+     END LOOP;
+
+     IF v_total > 0 THEN
+       -- The critical section, as in ms_append: the id and every position of this call together.
+       IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+         RAISE EXCEPTION 'ms_append_batch must be the first write of its transaction' USING ERRCODE = 'MS003';
+       END IF;
+       PERFORM pg_advisory_lock(${advisoryLockSpace}, ${positionLock});
+       v_tx := pg_current_xact_id();
+       v_first := nextval('events_position_seq');
+       IF v_total > 1 THEN PERFORM setval('events_position_seq', v_first + v_total - 1); END IF;
+       SELECT greatest(coalesce(p_now, (extract(epoch FROM clock_timestamp()) * 1000)::bigint), s.last_value)
+         INTO v_at FROM events_recorded_at_seq s;
+       PERFORM setval('events_recorded_at_seq', v_at);
+       PERFORM pg_advisory_unlock(${advisoryLockSpace}, ${positionLock});
+
+       INSERT INTO events (position, event_id, stream_id, revision, type, data, metadata, recorded_at, tx)
+       SELECT v_first + row_number() OVER (ORDER BY w.g) - 1, w.id, p_streams[w.a],
+              s_current[w.a] + row_number() OVER (PARTITION BY w.a ORDER BY w.g), w.t, w.d, w.m, v_at, v_tx
+         FROM unnest(p_ids, p_types, p_data, p_metadata, v_app, v_keep) WITH ORDINALITY AS w(id, t, d, m, a, k, g)
+        WHERE w.k;
+       FOR a IN 1..n LOOP
+         IF r_code[a] IS NULL AND NOT r_dup[a] THEN r_pos[a] := v_first + r_pos[a]; END IF;
+       END LOOP;
+     END IF;
+     RETURN QUERY SELECT * FROM unnest(r_rev, r_pos, r_dup, r_code, r_detail);
+   END
+   $fn$;
+   ALTER FUNCTION ms_append_batch(text[], text[], int[], text[], text[], text[], text[], bigint) SET plan_cache_mode = force_custom_plan;`
 ]
 
 /** The named secret every instance on this database shares; the first to ask makes it. */

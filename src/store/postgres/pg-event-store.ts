@@ -1,7 +1,7 @@
 import pg from 'pg'
 import {
   EventIdConflictError, WrongExpectedRevisionError,
-  type AppendOptions, type AppendResult, type EventStore, type EventToAppend,
+  type AppendOptions, type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import { IdleReport, Signal } from '../signal.ts'
@@ -24,6 +24,11 @@ export interface PgEventStoreOptions {
   readonly pollIntervalMs?: number
   /** Tell subscribers in other processes about appends (NOTIFY). */
   readonly notify?: boolean
+  /**
+   * Group commit: at most this many append calls (transactions) at once; appends arriving
+   * meanwhile wait and go together in the next one. Default 4.
+   */
+  readonly concurrentAppends?: number
 }
 
 /** LISTEN/NOTIFY channel: appends are announced on it, after they commit. */
@@ -31,11 +36,34 @@ const channel = 'ms_events'
 
 /** An append that lost a race on a unique key (an event id) or a deadlock is simply tried again. */
 const appendAttempts = 10
+/** Bounds of one group commit (one call of ms_append_batch). */
+const maxGroupAppends = 64
+const maxGroupEvents = 5000
+
+interface PendingAppend {
+  readonly streamId: string
+  readonly expected: ExpectedRevision
+  readonly ids: string[]
+  readonly types: string[]
+  readonly data: string[]
+  readonly metadata: string[]
+  readonly recordedAt: number | undefined
+  readonly resolve: (result: AppendResult) => void
+  readonly reject: (error: Error) => void
+}
+
+interface GroupRow {
+  last_revision: string | null
+  last_position: string | null
+  duplicate: boolean
+  error_code: string | null
+  error_detail: string | null
+}
 
 const columns = 'e.position, e.event_id, e.stream_id, e.revision, e.type, e.data, e.metadata, e.recorded_at'
 
 const sql = {
-  append: 'SELECT last_revision, last_position, duplicate FROM ms_append($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7)',
+  appendGroup: 'SELECT * FROM ms_append_batch($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8)',
   readForwards: `SELECT ${columns} FROM events e WHERE e.stream_id = $1 AND e.revision >= $2 ORDER BY e.revision ASC LIMIT $3`,
   readBackwards: `SELECT ${columns} FROM events e WHERE e.stream_id = $1 AND e.revision <= $2 ORDER BY e.revision DESC LIMIT $3`,
   lastRevision: 'SELECT max(e.revision) AS revision FROM events e WHERE e.stream_id = $1',
@@ -79,58 +107,146 @@ export class PgEventStore implements EventStore {
   private listenRetryAt = 0
   private announcing: 'idle' | 'sending' | 'again' = 'idle'
   private announced: Promise<void> = Promise.resolve()
+  private readonly maxInFlight: number
+  private queue: PendingAppend[] = []
+  private inFlight = 0
+  private flushScheduled = false
+  /** Notified when the last append in flight has settled and none waits. */
+  private readonly drained = new Signal()
 
   constructor (private readonly pool: pg.Pool, options: PgEventStoreOptions = {}) {
     this.now = options.now
     this.pollIntervalMs = options.pollIntervalMs ?? 200
     this.notify = options.notify ?? true
+    this.maxInFlight = Math.max(1, options.concurrentAppends ?? 4)
   }
 
   async append (streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) throw new Error('event store is closed')
     if (events.length === 0) throw new Error('append needs at least one event')
-    const expected = options.expectedRevision ?? 'any'
     const metadataJson = new Map<unknown, string>()
+    return await new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({
+        streamId,
+        expected: options.expectedRevision ?? 'any',
+        ids: events.map(event => event.id),
+        types: events.map(event => event.type),
+        data: events.map(event => JSON.stringify(event.data)),
+        // Events of one batch usually share one metadata object: serialise it once.
+        metadata: events.map(event => {
+          let json = metadataJson.get(event.metadata)
+          if (json === undefined) metadataJson.set(event.metadata, json = JSON.stringify(event.metadata ?? {}))
+          return json
+        }),
+        recordedAt: options.recordedAt,
+        resolve,
+        reject
+      })
+      this.scheduleFlush()
+    })
+  }
+
+  /** Sends the waiting appends once this turn's have joined the queue (so they share a call). */
+  private scheduleFlush (): void {
+    if (this.flushScheduled || this.inFlight >= this.maxInFlight) return
+    this.flushScheduled = true
+    queueMicrotask(() => {
+      this.flushScheduled = false
+      while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+        const group = this.takeGroup()
+        this.inFlight++
+        this.sendGroup(group).finally(() => {
+          this.inFlight--
+          if (this.inFlight === 0 && this.queue.length === 0) this.drained.notify()
+          this.scheduleFlush()
+        })
+      }
+    })
+  }
+
+  /**
+   * The next group of waiting appends, in arrival order. Each stream at most once (a second
+   * append to a stream waits for the next group, so appends to one stream keep their order),
+   * each event id in one append only (the second waits and then finds the id stored), and one
+   * recorded time: appends given their own (copied logs) go only with that same time.
+   */
+  private takeGroup (): PendingAppend[] {
+    const group: PendingAppend[] = []
+    const streams = new Set<string>()
+    const ids = new Set<string>()
+    const waiting: PendingAppend[] = []
+    let events = 0
+    for (const append of this.queue) {
+      const fits = group.length === 0 || (
+        group.length < maxGroupAppends && events + append.ids.length <= maxGroupEvents &&
+        !streams.has(append.streamId) && append.recordedAt === group[0]?.recordedAt &&
+        !append.ids.some(id => ids.has(id)))
+      if (fits) {
+        group.push(append)
+        events += append.ids.length
+        for (const id of append.ids) ids.add(id)
+      } else {
+        waiting.push(append)
+      }
+      streams.add(append.streamId)
+    }
+    this.queue = waiting
+    return group
+  }
+
+  private async sendGroup (group: readonly PendingAppend[]): Promise<void> {
     const params = [
-      streamId,
-      String(expected),
-      events.map(event => event.id),
-      events.map(event => event.type),
-      events.map(event => JSON.stringify(event.data)),
-      // Events of one batch usually share one metadata object: serialise it once.
-      events.map(event => {
-        let json = metadataJson.get(event.metadata)
-        if (json === undefined) metadataJson.set(event.metadata, json = JSON.stringify(event.metadata ?? {}))
-        return json
-      }),
-      options.recordedAt ?? this.now?.() ?? null
+      group.map(append => append.streamId),
+      group.map(append => String(append.expected)),
+      group.map(append => append.ids.length),
+      group.flatMap(append => append.ids),
+      group.flatMap(append => append.types),
+      group.flatMap(append => append.data),
+      group.flatMap(append => append.metadata),
+      group[0]?.recordedAt ?? this.now?.() ?? null
     ]
+    let rows: GroupRow[]
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect()
-      let row: { last_revision: string, last_position: string, duplicate: boolean } | undefined
+      const client = await this.pool.connect().catch((error: unknown) => error as Error)
+      if (client instanceof Error) {
+        for (const append of group) append.reject(client)
+        return
+      }
       try {
-        row = (await client.query<NonNullable<typeof row>>(sql.append, params)).rows[0]
+        rows = (await client.query<GroupRow>(sql.appendGroup, params)).rows
         client.release()
+        break
       } catch (error) {
         const code = (error as { code?: string }).code
-        const expectedError = code === 'MS001' || code === 'MS002' || code === '23505' || code === '40P01'
-        // Anything else may have struck inside ms_append's critical section, whose session lock
-        // would then stay held: end the session rather than pool it.
-        client.release(expectedError ? undefined : true)
-        if (code === 'MS001') throw new WrongExpectedRevisionError(streamId, expected, Number((error as pg.DatabaseError).detail))
-        if (code === 'MS002') {
-          const clash = JSON.parse((error as pg.DatabaseError).detail ?? '{}') as { eventId: string, streamId: string }
-          throw new EventIdConflictError(clash.eventId, clash.streamId)
-        }
-        // 23505: another append took one of these event ids and has committed since. 40P01: two
-        // appends waited on each other's event ids. Either way the next try sees where things stand.
-        if ((code === '23505' || code === '40P01') && attempt < appendAttempts) continue
-        throw error
+        const raced = code === '23505' || code === '40P01'
+        // Anything else may have struck inside the critical section, whose session lock would
+        // then stay held: end the session rather than pool it.
+        client.release(raced ? undefined : true)
+        // 23505: another call took one of these event ids and has committed since. 40P01: two
+        // calls waited on each other's event ids. Either way the next try sees where things stand.
+        if (raced && attempt < appendAttempts) continue
+        for (const append of group) append.reject(error as Error)
+        return
       }
-      if (row === undefined) throw new Error('ms_append returned nothing')
-      if (!row.duplicate) this.announce()
-      return { revision: Number(row.last_revision), position: Number(row.last_position), duplicate: row.duplicate }
     }
+    let wrote = false
+    group.forEach((append, i) => {
+      const row = rows[i]
+      if (row === undefined) {
+        append.reject(new Error('ms_append_batch returned too few rows'))
+      } else if (row.error_code === 'MS001') {
+        append.reject(new WrongExpectedRevisionError(append.streamId, append.expected, Number(row.error_detail)))
+      } else if (row.error_code === 'MS002') {
+        const clash = JSON.parse(row.error_detail ?? '{}') as { eventId: string, streamId: string }
+        append.reject(new EventIdConflictError(clash.eventId, clash.streamId))
+      } else if (row.error_code !== null) {
+        append.reject(new Error(`ms_append_batch: ${row.error_code} ${row.error_detail ?? ''}`))
+      } else {
+        wrote ||= !row.duplicate
+        append.resolve({ revision: Number(row.last_revision), position: Number(row.last_position), duplicate: row.duplicate })
+      }
+    })
+    if (wrote) this.announce()
   }
 
   async readStream (streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -279,6 +395,8 @@ export class PgEventStore implements EventStore {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // Appends already accepted still go out (and settle) before the store closes.
+    while (this.inFlight > 0 || this.queue.length > 0) await this.drained.wait(1000)
     this.appended.notify()
     await this.listening
     await this.listener?.end().catch(() => {})
