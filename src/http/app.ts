@@ -27,6 +27,8 @@ import { aiccRoutes } from './routes/aicc.ts'
 import { xapiLaunchRoutes } from './routes/xapi-launch.ts'
 import type { XapiLaunchDeps } from '../app/xapi-launch.ts'
 import { playerRoutes } from './routes/player.ts'
+import { progressRoutes } from './routes/progress.ts'
+import { adminPageRoutes } from './routes/admin-page.ts'
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance']
@@ -91,6 +93,8 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   await app.register(aiccRoutes, deps)
   await app.register(xapiLaunchRoutes, { ...deps, ...(options.xapi === undefined ? {} : { xapi: options.xapi }) })
   await app.register(playerRoutes, deps)
+  await app.register(progressRoutes, deps)
+  await app.register(adminPageRoutes, deps)
   return app
 }
 
