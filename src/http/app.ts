@@ -1,5 +1,5 @@
 // Builds the HTTP app from its dependencies; only the entry point listens.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -11,7 +11,7 @@ const addFormats = formatsPlugin as unknown as typeof formatsPlugin.default
 import { httpSchemas } from '../../schemas/http.ts'
 import type { AppContext } from '../app/context.ts'
 import type { Config } from '../config.ts'
-import { installErrorHandling } from './error-handler.ts'
+import { frameworkErrorReply, installErrorHandling } from './error-handler.ts'
 import { operatorRoutes } from './routes/operator.ts'
 import { contentRoutes } from './routes/content.ts'
 import { profileRoutes } from './routes/profiles.ts'
@@ -45,7 +45,13 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
     // Clients send a request id to trace a request through our logs.
     requestIdHeader: 'x-request-id',
     // Otherwise a per-process prefix and a counter: request ids need to be unique, not secret.
-    genReqId: requestIds(ctx.newId('req'))
+    genReqId: requestIds(ctx.newId('req')),
+    // Errors the router raises before any route runs (a malformed or over-long path) get
+    // our error shape and codes too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const mapped = frameworkErrorReply(error)
+      return reply.status(mapped.status).send(mapped.body)
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // One ajv for every route: strict about unknown properties, coercing query strings.

@@ -27,6 +27,13 @@ export function toErrorReply (error: unknown): { status: number, body: { error: 
   return undefined
 }
 
+/** Router errors (fastify's frameworkErrors): a path that cannot be decoded or is too long. */
+export function frameworkErrorReply (error: FastifyError): { status: number, body: { error: { code: string, message: string } } } {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply('MS_ERR_URI_TOO_LONG', 'A part of the path is longer than any id this API uses; check the URL.')
+  if (error.code === 'FST_ERR_BAD_URL') return reply('MS_ERR_VALIDATION', 'The path is not a valid URL (a percent sign without two hex digits?); check the URL.')
+  return reply('MS_ERR_VALIDATION', 'The request could not be routed; check the URL and headers.')
+}
+
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error, request, res) => {
     const mapped = toErrorReply(error)
