@@ -4,7 +4,7 @@
 import type { ProjectionDefinition } from '../src/projections/projection.ts'
 import type { DomainEvent } from '../schemas/events.ts'
 
-export interface AccountDoc { accountId: string, name: string, plan: 'starter' | 'growth' | 'enterprise', createdAt: number, settings: { unknownLmsUsers: 'reject' | 'provision' } }
+export interface AccountDoc { accountId: string, name: string, plan: 'starter' | 'growth' | 'enterprise', createdAt: number, settings: { unknownLmsUsers: 'reject' | 'provision', lmsOrigins?: string[] } }
 export interface AdminKeyDoc { keyId: string, accountId: string, keyHash: string, label: string, revoked: boolean }
 
 const accountOf = (streamId: string): string => streamId.slice('account-'.length)

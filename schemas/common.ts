@@ -14,3 +14,10 @@ export const OptionSchema = Type.Object({
   correct: Type.Boolean()
 }, { additionalProperties: false })
 export const Attributes = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 }), { description: 'Free-form username attributes, e.g. department' })
+
+/**
+ * An origin that may frame the player, in the syntax of a CSP host source: scheme, host (a
+ * leading "*." allows its subdomains) and an optional port. Nothing else, so the list can go
+ * into a Content-Security-Policy header as it is.
+ */
+export const FrameOrigin = Type.String({ pattern: '^https?://(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$', maxLength: 200, description: 'e.g. https://lms.example.edu or https://*.example.edu' })

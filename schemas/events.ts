@@ -2,7 +2,7 @@
 // They are the contract of the log: analysts, the Kafka export and every adapter
 // read these shapes. TypeScript types are derived from them (Static<>), never re-typed.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { Id, Plan, Goal, Email, IsoTime, OptionSchema, Attributes, Title, LongText } from './common.ts'
+import { Id, Plan, Goal, Email, IsoTime, OptionSchema, Attributes, Title, LongText, FrameOrigin } from './common.ts'
 
 const event = <K extends string, T extends TSchema>(type: K, data: T) => Type.Object({
   type: Type.Literal(type),
@@ -15,7 +15,8 @@ export const AccountPlanChanged = event('AccountPlanChanged', Type.Object({ plan
 export const AdminKeyIssued = event('AdminKeyIssued', Type.Object({ keyId: Id, keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }), label: Title }))
 export const AdminKeyRevoked = event('AdminKeyRevoked', Type.Object({ keyId: Id }))
 export const AccountSettingsChanged = event('AccountSettingsChanged', Type.Object({
-  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'What a launch by an LMS user nobody linked does: refuse with a page telling the learner whom to ask, or create and link a learner' })
+  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'What a launch by an LMS user nobody linked does: refuse with a page telling the learner whom to ask, or create and link a learner' }),
+  lmsOrigins: Type.Optional(Type.Array(FrameOrigin, { minItems: 1, maxItems: 50, description: 'The origins allowed to frame the player in an LMS launch (CSP frame-ancestors); absent: any origin' }))
 }))
 
 // module-{moduleId}: a module with its concepts, activities and knowledge cards

@@ -2,7 +2,7 @@
 // The routes declare them, ajv validates with them, the OpenAPI document at /docs/json
 // is generated from them, and TypeScript types come from them (Static<>).
 import { Type, type TSchema, type TObject, type TProperties, type ObjectOptions } from '@sinclair/typebox'
-import { Id, Plan, Goal, Email, IsoTime, OptionSchema, Attributes, Title, LongText } from './common.ts'
+import { Id, Plan, Goal, Email, IsoTime, OptionSchema, Attributes, Title, LongText, FrameOrigin } from './common.ts'
 
 const base = 'https://mastery-sync.dev/schemas/http/'
 const object = <T extends TProperties>(name: string, properties: T, options: ObjectOptions = {}): TObject<T> =>
@@ -25,7 +25,8 @@ export const CreateAccountBody = object('CreateAccountBody', { name: Title, plan
 export const CreateAccountReply = object('CreateAccountReply', { accountId: Id, adminKey: Type.String({ description: 'Shown once; store it safely' }), position: Position })
 export const AccountPatch = object('AccountPatch', { plan: Plan })
 export const AccountSettingsBody = object('AccountSettingsBody', {
-  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'reject (default): an unlinked LMS user sees a page telling them to ask their admin; provision: a learner is created and linked' })
+  unknownLmsUsers: Type.Union([Type.Literal('reject'), Type.Literal('provision')], { description: 'reject (default): an unlinked LMS user sees a page telling them to ask their admin; provision: a learner is created and linked' }),
+  lmsOrigins: Type.Optional(Type.Array(FrameOrigin, { minItems: 1, maxItems: 50, description: 'Only these origins may frame the player in an LMS launch (the LMS page and the origin it serves course files from). Leave it out to allow any origin (the default). The settings are replaced as a whole.' }))
 })
 export const AccountReply = object('AccountReply', { accountId: Id, name: Type.String(), plan: Plan, settings: AccountSettingsBody, lmsIntegrationAvailable: Type.Boolean() })
 export const AccountParams = object('AccountParams', { accountId: Id })
@@ -124,8 +125,10 @@ export const ActivityBatchReply = object('ActivityBatchReply', { accepted: Type.
 export const EventsQuery = object('EventsQuery', {
   after: Type.Optional(Type.Integer({ minimum: 0, description: 'Exclusive log position to start after' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 })),
-  type: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated event types' })),
-  stream: Type.Optional(Type.String({ maxLength: 200, description: 'Exact stream id, or a prefix ending in *' }))
+  type: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated event types (schemas/events.ts); an unknown one is refused' })),
+  stream: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated streams: exact ids, or prefixes ending in * (e.g. module-*)' })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'Only events recorded at or after this instant (ISO 8601, e.g. 2026-03-01T08:00:00Z)' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'Only events recorded before this instant (ISO 8601)' }))
 })
 
 // parameters

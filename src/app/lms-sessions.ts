@@ -104,7 +104,9 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
   return {
     sessionId,
     token: session.token,
-    playerUrl: `${ctx.publicUrl}/player/#${fragment.toString()}`,
+    // The account in the query (not secret) lets the player's page say which origins may frame
+    // it; the token stays in the fragment, which never reaches a server or a log.
+    playerUrl: `${ctx.publicUrl}/player/?account=${encodeURIComponent(account.accountId)}#${fragment.toString()}`,
     title: pkg.title,
     values,
     position: result.position

@@ -230,6 +230,32 @@ for (const format of formats) {
   })
 }
 
+t.test('browser: the player may be framed only by the LMS origins the account allows (frame-ancestors)', async t => {
+  const host = flags.scorm2004
+  const lmsOrigin = new URL(host.pageUrl({ id: lmsUser, name: 'Ada Learner' })).origin
+  const settings = (lmsOrigins?: string[]) => expectStatus(live.api('PUT', '/v1/account/settings', { token: admin, body: { unknownLmsUsers: 'reject', ...(lmsOrigins === undefined ? {} : { lmsOrigins }) } }), [200], 'settings')
+  t.teardown(() => settings())
+
+  // Another LMS's origin only: Chromium refuses to show the player inside this LMS.
+  await settings(['https://lms.elsewhere.example'])
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  t.teardown(() => context.close())
+  const refused = { page: await context.newPage() }
+  const violations: string[] = []
+  refused.page.on('console', message => { if (/frame-ancestors/.test(message.text())) violations.push(message.text()) })
+  await refused.page.goto(host.pageUrl({ id: lmsUser, name: 'Ada Learner' }))
+  await waitFor(async () => violations.length > 0 ? true : undefined, 'Chromium to report the frame-ancestors violation')
+  t.match(violations[0], /lms\.elsewhere\.example/, 'the browser names the policy that refused the frame')
+  t.equal(await playerIn(refused.page).getByRole('heading', { level: 1 }).count(), 0, 'no player inside the frame')
+  await screenshot(refused.page, 'frame-ancestors-refused')
+
+  // This LMS's origin allowed: the player shows.
+  await settings([lmsOrigin])
+  const allowed = await lmsPage(t, host, lmsUser)
+  await playerIn(allowed.page).getByRole('heading', { level: 1, name: 'International Flags' }).waitFor()
+  t.pass(`framed by ${lmsOrigin}`)
+})
+
 // ------------------------------------------------------------------ checks
 
 /** A Commit that worked before a finish that worked, and no error from scorm-again at any point. */

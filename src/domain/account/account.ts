@@ -57,8 +57,22 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
       case 'ChangePlan':
         return state.plan === command.data.plan ? [] : [{ type: 'AccountPlanChanged', data: command.data }]
       case 'ChangeSettings':
-        return state.settings.unknownLmsUsers === command.data.unknownLmsUsers ? [] : [{ type: 'AccountSettingsChanged', data: { unknownLmsUsers: command.data.unknownLmsUsers } }]
+        return sameSettings(state.settings, command.data) ? [] : [{ type: 'AccountSettingsChanged', data: settingsOf(command.data) }]
       default: return unreachable(command)
     }
   }
+}
+
+/** The settings as they are stored: only the known fields, the origins without repeats. */
+function settingsOf (settings: AccountSettings): AccountSettings {
+  return {
+    unknownLmsUsers: settings.unknownLmsUsers,
+    ...(settings.lmsOrigins === undefined ? {} : { lmsOrigins: [...new Set(settings.lmsOrigins)] })
+  }
+}
+
+function sameSettings (a: AccountSettings, b: AccountSettings): boolean {
+  const x = settingsOf(a)
+  const y = settingsOf(b)
+  return x.unknownLmsUsers === y.unknownLmsUsers && JSON.stringify(x.lmsOrigins) === JSON.stringify(y.lmsOrigins)
 }

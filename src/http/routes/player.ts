@@ -4,11 +4,24 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RouteDeps } from './common.ts'
+import type { AccountDoc } from '../../../projections/accounts.ts'
 
 const playerDir = new URL('../player/', import.meta.url)
 
-// No inline scripts or styles anywhere; the LMS frames the player from any origin.
-const contentSecurityPolicy = "default-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'self'"
+// No inline scripts or styles anywhere. Who may frame the page depends on the launch: an LMS
+// launch names its account, whose allowed LMS origins (account settings, lmsOrigins) become
+// frame-ancestors (any origin when the account has not set them: packages go to LMSs we do
+// not know); a page opened directly (the app) may not be framed at all.
+const policy = (frameAncestors: string): string => `default-src 'self'; frame-ancestors ${frameAncestors}; base-uri 'none'; form-action 'self'; object-src 'none'`
+const accountPattern = /^[A-Za-z0-9_-]{1,64}$/
+
+/** The frame-ancestors of the player's page for the account of an LMS launch (none without one). */
+export async function playerFrameAncestors (ctx: RouteDeps['ctx'], accountId: unknown): Promise<string> {
+  if (typeof accountId !== 'string' || !accountPattern.test(accountId)) return "'none'"
+  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${accountId}`)
+  if (account === undefined) return "'none'"
+  return account.settings.lmsOrigins?.join(' ') ?? '*'
+}
 
 const files = [
   { url: '/player/', file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -16,14 +29,15 @@ const files = [
   { url: '/player/player.css', file: 'player.css', type: 'text/css; charset=utf-8' }
 ] as const
 
-export const playerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app) => {
+export const playerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
   for (const { url, file, type } of files) {
     const body = readFileSync(new URL(file, playerDir))
-    app.get(url, { schema: { hide: true } }, async (_request, reply) => {
+    app.get(url, { schema: { hide: true } }, async (request, reply) => {
+      const frameAncestors = file === 'index.html' ? await playerFrameAncestors(ctx, (request.query as Record<string, unknown>).account) : "'none'"
       return reply
         .header('content-type', type)
         .header('cache-control', 'no-cache')
-        .header('content-security-policy', contentSecurityPolicy)
+        .header('content-security-policy', policy(frameAncestors))
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
         .send(body)
