@@ -23,6 +23,25 @@ export interface Config {
   readonly tokenSecret: string | undefined
   readonly seedDemo: boolean
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Sign-in and launch attempts per minute per client address (RATE_LIMIT_*). */
+  readonly rateLimits: { readonly loginPerMinute: number, readonly loginPerEmailPerMinute: number, readonly launchPerMinute: number }
+  /** Kafka export and ingest (KAFKA_*); undefined when KAFKA_BROKERS is unset: Kafka is off. */
+  readonly kafka: KafkaConfig | undefined
+}
+
+/** Where the event log is exported to and app-client activity is read from (docs/kafka.md). */
+export interface KafkaConfig {
+  /** host:port of the bootstrap brokers. */
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  /** Every event of the log, in log order, keyed by stream. */
+  readonly exportTopic: string
+  /** App-client activity to append. */
+  readonly ingestTopic: string
+  /** Activity records that were refused, with the reason. */
+  readonly dlqTopic: string
+  /** The consumer group the instances share the ingest topic's partitions in. */
+  readonly groupId: string
 }
 
 export class ConfigError extends Error {
@@ -88,6 +107,21 @@ export function loadConfig (env: Env = process.env): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
   if (!levels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')} (got "${logLevel}")`)
 
+  const perMinute = (name: string, fallback: number): number => {
+    const text = read(name)
+    if (text === undefined) return fallback
+    const value = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN
+    if (!(value >= 1)) problems.push(`${name} must be a whole number of attempts per minute, 1 or more (got "${text}")`)
+    return value
+  }
+  const rateLimits = {
+    loginPerMinute: perMinute('RATE_LIMIT_LOGIN_PER_MINUTE', 60),
+    loginPerEmailPerMinute: perMinute('RATE_LIMIT_LOGIN_PER_EMAIL_PER_MINUTE', 10),
+    launchPerMinute: perMinute('RATE_LIMIT_LAUNCH_PER_MINUTE', 600)
+  }
+
+  const kafka = readKafka(read, problems)
+
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
     port,
@@ -101,6 +135,47 @@ export function loadConfig (env: Env = process.env): Config {
     operatorToken,
     tokenSecret,
     seedDemo: seedDemo === 'true',
-    logLevel: logLevel as Config['logLevel']
+    logLevel: logLevel as Config['logLevel'],
+    rateLimits: Object.freeze(rateLimits),
+    kafka
   })
+}
+
+// Kafka's own rules for names: a topic is 1 to 249 of these characters (and not . or ..).
+const kafkaName = /^[A-Za-z0-9._-]{1,249}$/
+const kafkaBroker = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
+
+function readKafka (read: (name: string) => string | undefined, problems: string[]): KafkaConfig | undefined {
+  const others = ['KAFKA_CLIENT_ID', 'KAFKA_EXPORT_TOPIC', 'KAFKA_INGEST_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID']
+  const brokersText = read('KAFKA_BROKERS')
+  if (brokersText === undefined) {
+    // A topic set without brokers is a setting that would silently do nothing.
+    const set = others.filter(name => read(name) !== undefined)
+    if (set.length > 0) problems.push(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set but KAFKA_BROKERS is not: set KAFKA_BROKERS (host:port,...) to turn Kafka on`)
+    return undefined
+  }
+  const brokers = brokersText.split(',').map(b => b.trim()).filter(b => b !== '')
+  const badBroker = brokers.find(b => {
+    const port = Number(kafkaBroker.exec(b)?.[2] ?? Number.NaN)
+    return !(port >= 1 && port <= 65535)
+  })
+  if (brokers.length === 0 || badBroker !== undefined) problems.push(`KAFKA_BROKERS must be a comma-separated list of host:port such as 127.0.0.1:9092 (got "${brokersText}")`)
+  const name = (variable: string, fallback: string): string => {
+    const value = read(variable) ?? fallback
+    if (!kafkaName.test(value) || value === '.' || value === '..') problems.push(`${variable} must be 1 to 249 characters of A-Z, a-z, 0-9, ".", "_" and "-" (got "${value}")`)
+    return value
+  }
+  const config: KafkaConfig = {
+    brokers,
+    clientId: name('KAFKA_CLIENT_ID', 'mastery-sync'),
+    exportTopic: name('KAFKA_EXPORT_TOPIC', 'mastery-sync.events'),
+    ingestTopic: name('KAFKA_INGEST_TOPIC', 'mastery-sync.activity'),
+    dlqTopic: name('KAFKA_DLQ_TOPIC', 'mastery-sync.activity.dlq'),
+    groupId: name('KAFKA_GROUP_ID', 'mastery-sync.activity-ingest')
+  }
+  // Refused records sent back to the ingest topic would be read again for ever; exported
+  // events read as activity would be refused one by one.
+  if (config.dlqTopic === config.ingestTopic) problems.push(`KAFKA_DLQ_TOPIC must differ from KAFKA_INGEST_TOPIC (both "${config.ingestTopic}"): refused records would be read again`)
+  if (config.exportTopic === config.ingestTopic || config.exportTopic === config.dlqTopic) problems.push(`KAFKA_EXPORT_TOPIC must differ from KAFKA_INGEST_TOPIC and KAFKA_DLQ_TOPIC (got "${config.exportTopic}")`)
+  return Object.freeze({ ...config, brokers: Object.freeze(brokers) })
 }

@@ -7,6 +7,7 @@ export const errorCodes = {
   MS_ERR_BAD_JSON: { status: 400, description: 'The body is not valid JSON.' },
   MS_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The body has a content type this route does not accept (send application/json).' },
   MS_ERR_URI_TOO_LONG: { status: 414, description: 'A part of the path is longer than any id of this API (more than 3,072 characters).' },
+  MS_ERR_RATE_LIMITED: { status: 429, description: 'Too many sign-in attempts or launches from one network address in a minute; wait the seconds in Retry-After (also in details.retryAfterSeconds).' },
   MS_ERR_BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the route accepts.' },
   MS_ERR_UNAUTHENTICATED: { status: 401, description: 'No credentials, or credentials that are not valid (unknown, revoked or expired).' },
   MS_ERR_FORBIDDEN: { status: 403, description: 'The credentials are valid but may not do this.' },

@@ -39,7 +39,9 @@ const defaults: Config = {
   operatorToken: undefined,
   tokenSecret: undefined,
   seedDemo: true,
-  logLevel: 'info'
+  logLevel: 'info',
+  kafka: undefined,
+  rateLimits: { loginPerMinute: 60, loginPerEmailPerMinute: 10, launchPerMinute: 600 }
 }
 
 t.test('with nothing set, the service runs locally on port 3000 with a demo', async t => {
@@ -67,7 +69,10 @@ t.test('each setting is read', async t => {
     OPERATOR_TOKEN: 'o'.repeat(16),
     TOKEN_SECRET: 's'.repeat(32),
     SEED_DEMO: 'false',
-    LOG_LEVEL: 'warn'
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100',
+    RATE_LIMIT_LOGIN_PER_EMAIL_PER_MINUTE: '5',
+    RATE_LIMIT_LAUNCH_PER_MINUTE: '5000'
   })
   t.strictSame(config, {
     port: 8080,
@@ -81,7 +86,9 @@ t.test('each setting is read', async t => {
     operatorToken: 'o'.repeat(16),
     tokenSecret: 's'.repeat(32),
     seedDemo: false,
-    logLevel: 'warn'
+    logLevel: 'warn',
+    kafka: undefined,
+    rateLimits: { loginPerMinute: 100, loginPerEmailPerMinute: 5, launchPerMinute: 5000 }
   }, 'secrets of exactly the minimum length are accepted')
   for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
     t.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level, `LOG_LEVEL ${level}`)
@@ -90,6 +97,33 @@ t.test('each setting is read', async t => {
 
 t.test('a relative DATA_DIR is resolved against the working directory', async t => {
   t.equal(loadConfig({ DATA_DIR: 'var/store' }).dataDir, resolve(process.cwd(), 'var/store'))
+})
+
+t.test('Kafka is off until KAFKA_BROKERS names brokers; then every topic has a default', async t => {
+  t.equal(loadConfig({}).kafka, undefined, 'off by default')
+  t.strictSame(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, kafka-2.internal:19092' }).kafka, {
+    brokers: ['127.0.0.1:9092', 'kafka-2.internal:19092'],
+    clientId: 'mastery-sync',
+    exportTopic: 'mastery-sync.events',
+    ingestTopic: 'mastery-sync.activity',
+    dlqTopic: 'mastery-sync.activity.dlq',
+    groupId: 'mastery-sync.activity-ingest'
+  }, 'defaults')
+  t.strictSame(loadConfig({
+    KAFKA_BROKERS: '[::1]:9092',
+    KAFKA_CLIENT_ID: 'ms-eu-1',
+    KAFKA_EXPORT_TOPIC: 'analytics.events-v2',
+    KAFKA_INGEST_TOPIC: 'apps.activity',
+    KAFKA_DLQ_TOPIC: 'apps.activity.refused',
+    KAFKA_GROUP_ID: 'ms_ingest'
+  }).kafka, {
+    brokers: ['[::1]:9092'],
+    clientId: 'ms-eu-1',
+    exportTopic: 'analytics.events-v2',
+    ingestTopic: 'apps.activity',
+    dlqTopic: 'apps.activity.refused',
+    groupId: 'ms_ingest'
+  }, 'each setting is read')
 })
 
 t.test('PUBLIC_URL', async t => {
@@ -130,7 +164,20 @@ t.test('each invalid setting is refused with a message naming it and saying what
     [{ OPERATOR_TOKEN: 'o'.repeat(15) }, /^OPERATOR_TOKEN must be at least 16 characters long$/],
     [{ TOKEN_SECRET: 's'.repeat(31) }, /^TOKEN_SECRET must be at least 32 characters long$/],
     [{ SEED_DEMO: 'yes' }, /^SEED_DEMO must be "true" or "false" \(got "yes"\)$/],
-    [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)$/]
+    [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)$/],
+    [{ RATE_LIMIT_LOGIN_PER_MINUTE: '0' }, /^RATE_LIMIT_LOGIN_PER_MINUTE must be a whole number of attempts per minute, 1 or more \(got "0"\)$/],
+    [{ RATE_LIMIT_LAUNCH_PER_MINUTE: 'lots' }, /^RATE_LIMIT_LAUNCH_PER_MINUTE must be a whole number of attempts per minute, 1 or more \(got "lots"\)$/],
+    [{ KAFKA_BROKERS: 'kafka.internal' }, /^KAFKA_BROKERS must be a comma-separated list of host:port such as 127\.0\.0\.1:9092 \(got "kafka\.internal"\)$/],
+    [{ KAFKA_BROKERS: '127.0.0.1:9092,127.0.0.1:0' }, /^KAFKA_BROKERS must be a comma-separated list of host:port such as 127\.0\.0\.1:9092 \(got "127\.0\.0\.1:9092,127\.0\.0\.1:0"\)$/],
+    [{ KAFKA_BROKERS: ',' }, /^KAFKA_BROKERS must be a comma-separated list of host:port/],
+    [{ KAFKA_EXPORT_TOPIC: 'events' }, /^KAFKA_EXPORT_TOPIC is set but KAFKA_BROKERS is not: set KAFKA_BROKERS \(host:port,\.\.\.\) to turn Kafka on$/],
+    [{ KAFKA_INGEST_TOPIC: 'activity in', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_INGEST_TOPIC must be 1 to 249 characters of A-Z, a-z, 0-9, "\.", "_" and "-" \(got "activity in"\)$/],
+    [{ KAFKA_EXPORT_TOPIC: 'x'.repeat(250), KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_EXPORT_TOPIC must be 1 to 249 characters/],
+    [{ KAFKA_DLQ_TOPIC: '..', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_DLQ_TOPIC must be 1 to 249 characters/],
+    [{ KAFKA_DLQ_TOPIC: 'mastery-sync.activity', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_DLQ_TOPIC must differ from KAFKA_INGEST_TOPIC \(both "mastery-sync\.activity"\): refused records would be read again$/],
+    [{ KAFKA_EXPORT_TOPIC: 'mastery-sync.activity', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_EXPORT_TOPIC must differ from KAFKA_INGEST_TOPIC and KAFKA_DLQ_TOPIC \(got "mastery-sync\.activity"\)$/],
+    [{ KAFKA_GROUP_ID: 'ingest/1', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_GROUP_ID must be 1 to 249 characters/],
+    [{ KAFKA_CLIENT_ID: 'ms 1', KAFKA_BROKERS: '127.0.0.1:9092' }, /^KAFKA_CLIENT_ID must be 1 to 249 characters/]
   ]
   for (const [env, expected] of cases) {
     const [name, value] = Object.entries(env)[0] ?? []

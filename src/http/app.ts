@@ -12,6 +12,7 @@ import { httpSchemas } from '../../schemas/http.ts'
 import type { AppContext } from '../app/context.ts'
 import type { Config } from '../config.ts'
 import { frameworkErrorReply, installErrorHandling } from './error-handler.ts'
+import { RateLimits, type RateLimitSettings } from './rate-limit.ts'
 import { operatorRoutes } from './routes/operator.ts'
 import { contentRoutes } from './routes/content.ts'
 import { profileRoutes } from './routes/profiles.ts'
@@ -34,6 +35,8 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance']
   /** Stand-ins for the LRS calls of cmi5/xAPI launches (tests of failures only). */
   readonly xapi?: XapiLaunchDeps
+  /** Limits on sign-in and launches (tests set small ones). */
+  readonly rateLimits?: RateLimitSettings
 }
 
 export async function buildApp (ctx: AppContext, config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -84,7 +87,7 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  const deps = { ctx, config }
+  const deps = { ctx, config, limits: new RateLimits(options.rateLimits ?? config.rateLimits, ctx.now) }
   await app.register(healthRoutes, deps)
   await app.register(operatorRoutes, deps)
   await app.register(contentRoutes, deps)

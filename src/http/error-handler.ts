@@ -1,6 +1,6 @@
 // One place maps every failure to `{ error: { code, message, details? } }` with the
 // registry's status. Unexpected errors are logged and reported without internals.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { AppError, errorCodes, type ErrorCode } from '../errors.ts'
 import { ReadTimeoutError } from '../projections/runner.ts'
 
@@ -34,9 +34,17 @@ export function frameworkErrorReply (error: FastifyError): { status: number, bod
   return reply('MS_ERR_VALIDATION', 'The request could not be routed; check the URL and headers.')
 }
 
+/** A rate-limited request says when to come back (Retry-After, in seconds). */
+export function retryAfter (error: unknown, res: FastifyReply): void {
+  if (!(error instanceof AppError) || error.code !== 'MS_ERR_RATE_LIMITED') return
+  const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds
+  if (seconds !== undefined) res.header('retry-after', String(seconds))
+}
+
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error, request, res) => {
     const mapped = toErrorReply(error)
+    retryAfter(error, res)
     if (mapped !== undefined) {
       if (mapped.status >= 500) request.log.warn({ err: error }, 'request failed')
       return res.status(mapped.status).send(mapped.body)

@@ -7,10 +7,11 @@ import { launchAicc } from '../../app/aicc-launch.ts'
 import type { RouteDeps } from './common.ts'
 import { redirectToPlayer, refuseLaunch } from './launch-page.ts'
 
-export const aiccRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
+export const aiccRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx, limits }) => {
   app.get('/lms/aicc/launch', { schema: { hide: true } }, async (request, reply) => {
     const query = launchQuery(request.query as Record<string, unknown>)
     try {
+      limits.checkLaunch(request)
       const revision = Number(query.get('revision'))
       const opened = await launchAicc(ctx, {
         packageId: query.get('package') ?? '',

@@ -3,7 +3,7 @@
 // page that says why the course cannot start and what to do.
 import type { FastifyReply } from 'fastify'
 import { AppError } from '../../errors.ts'
-import { toErrorReply } from '../error-handler.ts'
+import { retryAfter, toErrorReply } from '../error-handler.ts'
 import { escapeHtml } from '../../../packaging/html.ts'
 
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'"
@@ -17,6 +17,7 @@ export function refuseLaunch (reply: FastifyReply, error: unknown, log: (code: s
   const refusal = toErrorReply(error)
   if (refusal === undefined || !(error instanceof AppError)) throw error
   log(refusal.body.error.code)
+  retryAfter(error, reply)
   return reply
     .status(refusal.status)
     .header('content-type', 'text/html; charset=utf-8')

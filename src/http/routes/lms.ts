@@ -18,7 +18,7 @@ function tokenOf (request: FastifyRequest, bodyToken?: string): string {
 /** How long Exit waits for the service's delivery to the LMS (AICC, cmi5, xAPI) before answering. */
 const exitDeliveryWaitMs = 5_000
 
-export const lmsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
+export const lmsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx, limits }) => {
   const tags = ['LMS runtime']
 
   // A package runs on the LMS's origin, which we cannot know in advance; these routes
@@ -43,6 +43,7 @@ export const lmsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx
   }
 
   app.post('/v1/lms/launch', { schema: { tags, summary: 'Open an LMS session (called by the launcher in a package)', body: LaunchBody, response: { 201: LaunchReply, ...errors } } }, async (request, reply) => {
+    limits.checkLaunch(request)
     const opened = await launch(ctx, request.body)
     request.log.info({ sessionId: opened.sessionId, packageId: request.body.packageId }, 'lms session launched')
     return reply.status(201).send(opened)

@@ -11,11 +11,12 @@ import { knowledgeCards } from '../../app/cards.ts'
 import { requireLearner } from '../auth.ts'
 import { errors, type RouteDeps } from './common.ts'
 
-export const meRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
+export const meRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx, limits }) => {
   const tags = ['learners (self)']
   const security = [{ bearer: [] }]
 
   app.post('/v1/auth/login', { schema: { tags, summary: 'Sign in with email and password', body: LoginBody, response: { 200: SessionReply, ...errors } } }, async (request) => {
+    limits.checkLogin(request, request.body.email)
     return login(ctx, request.body)
   })
   app.post('/v1/auth/logout', { schema: { tags, security, summary: 'End this session', response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {

@@ -6,7 +6,7 @@ import { launchCmi5, launchTincan, type XapiLaunchDeps } from '../../app/xapi-la
 import type { RouteDeps } from './common.ts'
 import { redirectToPlayer, refuseLaunch } from './launch-page.ts'
 
-export const xapiLaunchRoutes: FastifyPluginAsyncTypebox<RouteDeps & { xapi?: XapiLaunchDeps }> = async (app, { ctx, xapi }) => {
+export const xapiLaunchRoutes: FastifyPluginAsyncTypebox<RouteDeps & { xapi?: XapiLaunchDeps }> = async (app, { ctx, xapi, limits }) => {
   const routes = [
     { url: '/lms/cmi5/launch', name: 'cmi5', open: launchCmi5 },
     { url: '/lms/xapi/launch', name: 'xapi', open: launchTincan }
@@ -19,6 +19,7 @@ export const xapiLaunchRoutes: FastifyPluginAsyncTypebox<RouteDeps & { xapi?: Xa
       }
       const packageId = query.get('package') ?? ''
       try {
+        limits.checkLaunch(request)
         const revision = Number(query.get('revision'))
         const opened = await open(ctx, {
           packageId,
