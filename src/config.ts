@@ -17,6 +17,8 @@ export interface Config {
   readonly eventstoreUrl: string | undefined
   /** 'full' survives power loss; 'normal' survives a killed process only. */
   readonly sqliteSynchronous: 'full' | 'normal'
+  /** Which addresses calls to LMSs and LRSs may reach (OUTBOUND_ADDRESSES): public ones only, or any. */
+  readonly outboundAddresses: 'public' | 'any'
   /** Bearer token for operator routes (creating accounts); unset disables them. */
   readonly operatorToken: string | undefined
   /** Signs learner session tokens; generated into DATA_DIR when unset. */
@@ -78,6 +80,8 @@ export function loadConfig (env: Env = process.env): Config {
 
   const synchronous = read('SQLITE_SYNCHRONOUS') ?? 'full'
   if (synchronous !== 'full' && synchronous !== 'normal') problems.push(`SQLITE_SYNCHRONOUS must be "full" or "normal" (got "${synchronous}")`)
+  const outbound = read('OUTBOUND_ADDRESSES') ?? 'public'
+  if (outbound !== 'public' && outbound !== 'any') problems.push(`OUTBOUND_ADDRESSES must be "public" (LMS and LRS calls reach public addresses only) or "any" (also private and loopback ones) (got "${outbound}")`)
 
   // Without PUBLIC_URL, links point at where we listen: wildcard addresses mean
   // loopback, and IPv6 literals need brackets in a URL.
@@ -132,6 +136,7 @@ export function loadConfig (env: Env = process.env): Config {
     databaseUrl,
     eventstoreUrl,
     sqliteSynchronous: synchronous as Config['sqliteSynchronous'],
+    outboundAddresses: outbound as Config['outboundAddresses'],
     operatorToken,
     tokenSecret,
     seedDemo: seedDemo === 'true',

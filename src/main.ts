@@ -24,6 +24,7 @@ async function main (): Promise<void> {
     dataDir: config.dataDir,
     storage: storageFromConfig(config),
     publicUrl: config.publicUrl,
+    outbound: config.outboundAddresses,
     log,
     // Work under way would run twice if this instance went on: stop, and let the supervisor restart it.
     onLeaseLost: () => { log.fatal('lost the lease on background work: stopping'); process.exit(1) },

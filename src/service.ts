@@ -10,6 +10,7 @@ import type { AppContext } from './app/context.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
 import { DeliverySender, type DeliverySenderOptions } from './lms/delivery-sender.ts'
 import { buildPackage } from '../packaging/build-package.ts'
+import { outboundFetch, type OutboundPolicy } from './lms/outbound.ts'
 
 /** Where the replay workers find the projections the service runs. */
 export const projectionsModule: DefinitionsModule = { url: new URL('../projections/index.ts', import.meta.url).href, exportName: 'projections' }
@@ -30,6 +31,8 @@ export interface ServiceOptions {
   readonly build?: BuildFunction
   /** Retry pauses of LMS deliveries (tests use short ones). */
   readonly delivery?: DeliverySenderOptions
+  /** Which addresses LMS and LRS calls may reach (default 'public': no private or loopback ones). */
+  readonly outbound?: OutboundPolicy
   /** The lease of a shared store was lost while held (default: log it; main exits). */
   readonly onLeaseLost?: (error: Error) => void
 }
@@ -68,7 +71,7 @@ export async function openService (options: ServiceOptions): Promise<Service> {
     // Other instances read what is stored: store it sooner.
     ...(storage.lease === undefined ? {} : { commitIntervalMs: 200 })
   })
-  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: storage.packageFiles, lmsCredentials: storage.lmsCredentials }
+  const ctx: AppContext = { store, runner, now, newId, log: options.log, tokenSecret, publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000', packageFiles: storage.packageFiles, lmsCredentials: storage.lmsCredentials, outboundFetch: outboundFetch(options.outbound ?? 'public') }
   const build: BuildFunction = options.build ?? (async input => buildPackage(input))
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
   const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)

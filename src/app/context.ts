@@ -3,6 +3,7 @@ import type { EventStore } from '../store/event-store.ts'
 import type { ProjectionRunner } from '../projections/runner.ts'
 import type { PackageFiles } from '../packaging/package-files.ts'
 import type { LmsCredentials } from '../lms/lms-credentials.ts'
+import type { OutboundFetch } from '../lms/outbound.ts'
 
 /** What application services need: the log, the read models, a clock, ids and a logger. */
 export interface AppContext {
@@ -18,4 +19,6 @@ export interface AppContext {
   readonly packageFiles: PackageFiles
   /** LRS credentials of cmi5/xAPI sessions, kept out of the event log. */
   readonly lmsCredentials: LmsCredentials
+  /** Calls to LMSs and LRSs: only to public addresses unless the operator allows any (outbound.ts). */
+  readonly outboundFetch: OutboundFetch
 }

@@ -11,7 +11,7 @@ import {
   parseCmi5LaunchData, parseCmi5LaunchParams, parseTincanLaunchParams,
   type Cmi5LaunchData, type LaunchQuery, type XapiAgent
 } from '../domain/lms/xapi.ts'
-import { LmsUnreachableError } from '../lms/aicc-hacp.ts'
+import { LmsAddressRefusedError, LmsUnreachableError } from '../lms/aicc-hacp.ts'
 import { LrsError, XapiClient, deterministicUuid, type XapiConnection } from '../lms/xapi-client.ts'
 import type { AppContext } from './context.ts'
 import { launch, verifiedPackage } from './lms-sessions.ts'
@@ -52,9 +52,9 @@ export async function launchCmi5 (ctx: AppContext, input: XapiLaunchInput, deps:
   const params = parseCmi5LaunchParams(input.query)
   if (!params.ok) throw invalidLaunch('cmi5', params.problems)
   const { endpoint, actor, registration, activityId } = params.value
-  const fetchToken = deps.fetchToken ?? (async (url: string) => XapiClient.fetchCmi5Token(url))
+  const fetchToken = deps.fetchToken ?? (async (url: string) => XapiClient.fetchCmi5Token(url, { fetch: ctx.outboundFetch }))
   const { authorization } = await fromLms(ctx.log, 'hand out a session token', () => fetchToken(params.value.fetch))
-  const client = (deps.client ?? (connection => new XapiClient(connection)))({ endpoint, authorization })
+  const client = (deps.client ?? (connection => new XapiClient(connection, { fetch: ctx.outboundFetch })))({ endpoint, authorization })
   const stateDoc = await fromLms(ctx.log, 'give the launch data', () => client.getState({ activityId, agent: actor, registration, stateId: cmi5LaunchDataStateId }))
   const launchData = parseCmi5LaunchData(stateDoc?.json)
   if (!launchData.ok) {
@@ -94,7 +94,7 @@ export async function launchTincan (ctx: AppContext, input: XapiLaunchInput, dep
   const params = parseTincanLaunchParams(input.query)
   if (!params.ok) throw invalidLaunch('xAPI', params.problems)
   const { endpoint, authorization, actor, registration, activityId } = params.value
-  const client = (deps.client ?? (connection => new XapiClient(connection)))({ endpoint, authorization })
+  const client = (deps.client ?? (connection => new XapiClient(connection, { fetch: ctx.outboundFetch })))({ endpoint, authorization })
   // What an earlier session left (State API): a pass the LRS has is never taken back.
   const resume = await fromLms(ctx.log, 'give the saved progress', () => client.getState({ activityId, agent: actor, ...(registration === undefined ? {} : { registration }), stateId: resumeStateId(ctx.publicUrl) }))
   const passedBefore = (resume?.json as { mastered?: unknown } | undefined)?.mastered === true
@@ -151,6 +151,9 @@ async function fromLms<T> (log: AppContext['log'], what: string, call: () => Pro
       // link points at is not trusted to write on the learner's page.
       log.warn({ err: error }, `the LMS refused to ${what}`)
       throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not ${what}. Please launch the course from your LMS again; if it keeps happening, tell your administrator.`)
+    }
+    if (error instanceof LmsAddressRefusedError) {
+      throw new AppError('MS_ERR_LMS_ADDRESS_REFUSED', `Your LMS is at ${error.refusal.host}, which is not a public address, and this service only calls public addresses. If your LMS runs on a private network, ask the operator of this service to allow private addresses (OUTBOUND_ADDRESSES=any).`)
     }
     if (error instanceof LmsUnreachableError) {
       throw new AppError('MS_ERR_LMS_UNREACHABLE', `The course could not reach your LMS to ${what}. Please try again in a moment; if it keeps happening, tell your administrator.`)

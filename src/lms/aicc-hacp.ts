@@ -4,6 +4,7 @@
 // closes with ExitAU. The text formats are in src/domain/lms/aicc.ts.
 import { coreData, launchFacts, parseAiccData, parseHacpResponse, type AiccGroups, type AiccLaunchFacts } from '../domain/lms/aicc.ts'
 import type { LmsValues } from '../domain/lms/commit-values.ts'
+import { refusedAddress, type OutboundAddressRefused, type OutboundFetch } from './outbound.ts'
 
 /** The LMS answered, with an HACP error: the request was understood and refused. Retrying will not help. */
 export class HacpError extends Error {
@@ -21,6 +22,14 @@ export class LmsUnreachableError extends Error {
   }
 }
 
+/** The LMS's address is not one this service may call (outbound.ts): a setting, not an outage. */
+export class LmsAddressRefusedError extends LmsUnreachableError {
+  constructor (command: string, readonly refusal: OutboundAddressRefused) {
+    super(command, refusal.message)
+    this.name = 'LmsAddressRefusedError'
+  }
+}
+
 export interface HacpSession {
   /** aicc_url of the launch. */
   readonly url: string
@@ -30,6 +39,8 @@ export interface HacpSession {
 
 export interface HacpClientOptions {
   readonly timeoutMs?: number
+  /** How to reach the LMS (outbound.ts decides which addresses may be called). */
+  readonly fetch?: OutboundFetch
   /** The HACP version we speak. */
   readonly version?: string
 }
@@ -37,12 +48,14 @@ export interface HacpClientOptions {
 export class HacpClient {
   private readonly timeoutMs: number
   private readonly version: string
+  private readonly fetch: OutboundFetch
 
   constructor (private readonly session: HacpSession, options: HacpClientOptions = {}) {
     const url = new URL(session.url)
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`aicc_url must be http or https, not ${url.protocol}`)
     this.timeoutMs = options.timeoutMs ?? 10_000
     this.version = options.version ?? '4.0'
+    this.fetch = options.fetch ?? fetch
   }
 
   /** The learner and the lesson as the LMS has them; the identity comes from here, never from the browser. */
@@ -69,7 +82,7 @@ export class HacpClient {
     if (aiccData !== undefined) body.set('aicc_data', aiccData)
     let text: string
     try {
-      const response = await fetch(this.session.url, {
+      const response = await this.fetch(this.session.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body,
@@ -80,7 +93,12 @@ export class HacpClient {
       if (!response.ok) throw new LmsUnreachableError(command, `HTTP ${response.status}`)
     } catch (error) {
       if (error instanceof LmsUnreachableError) throw error
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (error as Error).message
+      const refusal = refusedAddress(error)
+      if (refusal !== undefined) throw new LmsAddressRefusedError(command, refusal)
+      const cause = (error as { cause?: unknown }).cause
+      const reason = error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${this.timeoutMs} ms`
+        : `${(error as Error).message}${cause instanceof Error ? `: ${cause.message}` : ''}`
       throw new LmsUnreachableError(command, reason)
     }
     const parsed = parseHacpResponse(text)

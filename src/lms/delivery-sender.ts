@@ -54,8 +54,8 @@ export class DeliverySender {
 
   constructor (private readonly ctx: AppContext, private readonly log: Logger, options: DeliverySenderOptions = {}) {
     this.backoffMs = options.backoffMs ?? defaultBackoffMs
-    this.hacp = options.hacp ?? (session => new HacpClient(session))
-    this.xapi = options.xapi ?? (connection => new XapiClient(connection))
+    this.hacp = options.hacp ?? (session => new HacpClient(session, { fetch: ctx.outboundFetch }))
+    this.xapi = options.xapi ?? (connection => new XapiClient(connection, { fetch: ctx.outboundFetch }))
   }
 
   /** Follows new commits at once; picks up deliveries left pending (by a restart) once the projection has caught up. */

@@ -5,7 +5,8 @@
 // the error says it is worth it. The data formats are in src/domain/lms/xapi.ts.
 import { createHash } from 'node:crypto'
 import { sameStatement, type JsonValue, type XapiAgent, type XapiStatement } from '../domain/lms/xapi.ts'
-import { LmsUnreachableError } from './aicc-hacp.ts'
+import { LmsAddressRefusedError, LmsUnreachableError } from './aicc-hacp.ts'
+import { refusedAddress, type OutboundFetch } from './outbound.ts'
 
 export const xapiVersion = '1.0.3'
 
@@ -34,6 +35,8 @@ export interface XapiConnection {
 
 export interface XapiClientOptions {
   readonly timeoutMs?: number
+  /** How to reach the LRS (outbound.ts decides which addresses may be called). */
+  readonly fetch?: OutboundFetch
 }
 
 export interface StateWhere {
@@ -57,12 +60,14 @@ interface Answer { readonly status: number, readonly text: string, readonly head
 export class XapiClient {
   private readonly base: URL
   private readonly timeoutMs: number
+  private readonly fetch: OutboundFetch
 
   constructor (private readonly connection: XapiConnection, options: XapiClientOptions = {}) {
     const base = new URL(connection.endpoint.endsWith('/') ? connection.endpoint : `${connection.endpoint}/`)
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`the xAPI endpoint must be http or https, not ${base.protocol}`)
     this.base = base
     this.timeoutMs = options.timeoutMs ?? 10_000
+    this.fetch = options.fetch ?? fetch
   }
 
   /**
@@ -72,7 +77,7 @@ export class XapiClient {
   static async fetchCmi5Token (fetchUrl: string, options: XapiClientOptions = {}): Promise<{ authToken: string, authorization: string }> {
     const url = new URL(fetchUrl)
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`the cmi5 fetch URL must be http or https, not ${url.protocol}`)
-    const answer = await send('POST fetch', url, { method: 'POST' }, options.timeoutMs ?? 10_000, [])
+    const answer = await send(options.fetch ?? fetch, 'POST fetch', url, { method: 'POST' }, options.timeoutMs ?? 10_000, [])
     let body: unknown
     try {
       body = JSON.parse(answer.text)
@@ -130,18 +135,20 @@ export class XapiClient {
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     const headers: Record<string, string> = { authorization: this.connection.authorization, 'x-experience-api-version': xapiVersion }
     if (json !== undefined) headers['content-type'] = 'application/json'
-    return send(name, url, { method, headers, ...(json === undefined ? {} : { body: json }) }, this.timeoutMs, accepted)
+    return send(this.fetch, name, url, { method, headers, ...(json === undefined ? {} : { body: json }) }, this.timeoutMs, accepted)
   }
 }
 
 /** One HTTP exchange: 2xx and `accepted` statuses come back; others become the two error kinds. */
-async function send (name: string, url: URL, init: RequestInit, timeoutMs: number, accepted: readonly number[]): Promise<Answer> {
+async function send (fetch: OutboundFetch, name: string, url: URL, init: RequestInit, timeoutMs: number, accepted: readonly number[]): Promise<Answer> {
   let answer: Answer
   try {
     // A redirect is not followed: it would carry the credentials elsewhere.
     const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
     answer = { status: response.status, text: await response.text(), headers: response.headers }
   } catch (error) {
+    const refusal = refusedAddress(error)
+    if (refusal !== undefined) throw new LmsAddressRefusedError(name, refusal)
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describe(error)
     throw new LmsUnreachableError(name, reason)
   }

@@ -36,7 +36,8 @@ export async function startLiveService (t: Test): Promise<LiveService> {
   const dir = t.testdir()
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const service = await openService({ dataDir: dir, sqliteSynchronous: 'normal', log: pino({ level: 'silent' }), tokenSecret: 'b'.repeat(40), publicUrl: origin })
+  // The LMS and LRS peers of these tests listen on loopback.
+  const service = await openService({ dataDir: dir, sqliteSynchronous: 'normal', log: pino({ level: 'silent' }), tokenSecret: 'b'.repeat(40), publicUrl: origin, outbound: 'any' })
   const config = loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', PUBLIC_URL: origin, PORT: String(port) })
   const app = await buildApp(service.ctx, config)
   const { credentials } = await seedDemo(service.ctx, dir)

@@ -1,6 +1,7 @@
 // A real service for tests: a SQLite file in a fresh temp dir, the real projections,
 // the real HTTP app driven through app.inject(). Optionally a controllable clock.
 import type { StorageChoice } from '../../src/storage.ts'
+import type { OutboundPolicy } from '../../src/lms/outbound.ts'
 import type { Test } from 'tap'
 import { pino } from 'pino'
 import type { DeliverySenderOptions } from '../../src/lms/delivery-sender.ts'
@@ -23,7 +24,7 @@ export interface Harness {
   eventCount (): Promise<number>
 }
 
-export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions, storage?: StorageChoice } = {}): Promise<Harness> {
+export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions, storage?: StorageChoice, outbound?: OutboundPolicy } = {}): Promise<Harness> {
   const dir = options.dir ?? t.testdir()
   const clock = { now: options.clock ?? Date.now() }
   const service = await openService({
@@ -32,6 +33,8 @@ export async function harness (t: Test, options: { clock?: number, dir?: string,
     log: pino({ level: 'silent' }),
     tokenSecret,
     publicUrl: 'http://127.0.0.1:3000',
+    // The LMS and LRS peers of these tests listen on loopback.
+    outbound: options.outbound ?? 'any',
     ...(options.build === undefined ? {} : { build: options.build }),
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.storage === undefined ? {} : { storage: options.storage }),

@@ -10,7 +10,7 @@ const root = new URL('../..', import.meta.url).pathname
 export async function startServiceProcess (dataDir: string, port: number, env: Readonly<Record<string, string>> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'true', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'true', OUTBOUND_ADDRESSES: 'any', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
