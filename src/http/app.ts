@@ -85,7 +85,22 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.title ?? `def-${i}`) }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The API reference page runs swagger-ui's own scripts: its CSP allows exactly those. It is
+  // not framed, and it loads over the scheme it was served with (no upgrade to https, which
+  // would break it on a plain-http development address).
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: header => header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, '')
+  })
+
+  // Every answer carries a CSP: pages set their own (player, admin page, launch pages, /docs);
+  // everything else is data, which no browser should run or frame.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff')
+    return payload
+  })
 
   const deps = { ctx, config, limits: new RateLimits(options.rateLimits ?? config.rateLimits, ctx.now) }
   await app.register(healthRoutes, deps)
