@@ -24,3 +24,20 @@ t.test('the command line explains bad input and has help', async t => {
   t.equal(help.status, 0)
   t.match(help.stdout, /--plan <plan>/)
 })
+
+t.test('every command has --help that names its options', async t => {
+  const dir = t.testdir()
+  const expected: [string[], RegExp[]][] = [
+    [[], [/accounts/, /copy-log/, /replay/, /rebuild/, /mastery/]],
+    [['accounts', 'create'], [/--name <name>/, /--plan <plan>/, /--json/]],
+    [['copy-log'], [/--to <store>/, /--batch <events>/]],
+    [['replay'], [/--out <file>/, /--type <types>/, /--stream <streams>/, /--from <time>/, /--to <time>/, /--account <accountId>/, /--after <position>/, /--limit <events>/, /password\s+hashes\s+redacted/]],
+    [['rebuild'], [/<projection>/, /"mastery"/, /refuses to start while another process/, /takes the lease/]],
+    [['mastery'], [/--learner <learnerId>/, /--as-of <time>/, /--json/]]
+  ]
+  for (const [command, patterns] of expected) {
+    const help = cli([...command, '--help'], dir)
+    t.equal(help.status, 0, `${command.join(' ')} --help`)
+    for (const pattern of patterns) t.match(help.stdout, pattern, `${command.join(' ') || 'mastery-sync'} --help: ${pattern}`)
+  }
+})

@@ -10,7 +10,10 @@ import type { DataOf } from '../../schemas/events.ts'
 import type { AppContext } from './context.ts'
 
 /** The profile's concepts with their goal, as the content stood at `at` (undefined: now). */
-export async function profileConceptGoals (ctx: AppContext, profile: ProfileDoc, at?: number): Promise<ConceptGoal[]> {
+/** What mastery views read: the log, the read models and the clock (a read-only CLI has only these). */
+export type MasteryReads = Pick<AppContext, 'store' | 'runner' | 'now'>
+
+export async function profileConceptGoals (ctx: MasteryReads, profile: ProfileDoc, at?: number): Promise<ConceptGoal[]> {
   const goals: ConceptGoal[] = []
   for (const [moduleId, goal] of Object.entries(at === undefined ? profile.modules : goalsAt(profile, at))) {
     const module = await ctx.runner.get<ModuleDoc>('catalog', `module:${moduleId}`)
@@ -47,13 +50,13 @@ export function assignedAt (learner: LearnerDoc, at?: number): string[] {
 }
 
 /** Concept states now, from the projection. */
-export async function currentStates (ctx: AppContext, learnerId: string, at: number): Promise<Record<string, ConceptState>> {
+export async function currentStates (ctx: MasteryReads, learnerId: string, at: number): Promise<Record<string, ConceptState>> {
   const ledger = await ctx.runner.get<MasteryLedger>('mastery', `mastery:${learnerId}`)
   return conceptStatesAt(ledger ?? emptyLedger, at)
 }
 
 /** Concept states at a past instant: a pure fold of the learner's answers up to it. */
-export async function statesAsOf (ctx: AppContext, learnerId: string, at: number): Promise<Record<string, ConceptState>> {
+export async function statesAsOf (ctx: MasteryReads, learnerId: string, at: number): Promise<Record<string, ConceptState>> {
   const events = await ctx.store.readStream(`activity-${learnerId}`)
   const answers = events
     .filter(e => e.type === 'ActivityAnswered')
@@ -62,7 +65,7 @@ export async function statesAsOf (ctx: AppContext, learnerId: string, at: number
   return foldAnswers(answers, at)
 }
 
-export async function learnerMastery (ctx: AppContext, learner: LearnerDoc, asOf?: number) {
+export async function learnerMastery (ctx: MasteryReads, learner: LearnerDoc, asOf?: number) {
   const now = ctx.now()
   const at = asOf ?? now
   const historic = asOf !== undefined && asOf < now
