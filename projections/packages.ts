@@ -13,6 +13,8 @@ export interface PackageDoc {
   description?: string
   format: 'scorm12' | 'scorm2004' | 'aicc' | 'cmi5' | 'xapi'
   revision: number
+  /** Zips of earlier revisions no longer launch (absent: every revision's zip launches). */
+  earliestLaunchRevision?: number
   status: PackageStatus
   /** The last revision that built, still downloadable while a newer one builds. */
   built?: { revision: number, checksum: string, size: number, fileName: string, serviceUrl: string }
@@ -44,7 +46,7 @@ export const packagesProjection: ProjectionDefinition<PackageDoc | { packageId: 
       }
       case 'PackageRevised': {
         const { description: _old, ...rest } = pkg
-        return { ...rest, title: e.data.title, ...(e.data.description === undefined ? {} : { description: e.data.description }), revision: e.data.revision, status: pkg.status === 'retired' ? 'retired' : 'building', updatedAt: at }
+        return { ...rest, title: e.data.title, ...(e.data.description === undefined ? {} : { description: e.data.description }), ...(e.data.earliestLaunchRevision === undefined ? {} : { earliestLaunchRevision: e.data.earliestLaunchRevision }), revision: e.data.revision, status: pkg.status === 'retired' ? 'retired' : 'building', updatedAt: at }
       }
       case 'PackageBuilt':
         return { ...pkg, built: { ...e.data }, status: pkg.status === 'retired' ? 'retired' : e.data.revision === pkg.revision ? 'ready' : pkg.status, updatedAt: at }

@@ -70,7 +70,12 @@ export const PackageFormat = Type.Union([Type.Literal('scorm12'), Type.Literal('
 export const PackageRequested = event('PackageRequested', Type.Object({
   packageId: Id, profileId: Id, accountId: Id, title: Title, description: Type.Optional(LongText), format: PackageFormat, revision: Type.Integer({ minimum: 1 })
 }))
-export const PackageRevised = event('PackageRevised', Type.Object({ revision: Type.Integer({ minimum: 2 }), title: Title, description: Type.Optional(LongText) }))
+export const PackageRevised = event('PackageRevised', Type.Object({
+  revision: Type.Integer({ minimum: 2 }),
+  title: Title,
+  description: Type.Optional(LongText),
+  earliestLaunchRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'Zips of revisions before this one no longer launch (their launch keys were revoked)' }))
+}))
 export const PackageBuilt = event('PackageBuilt', Type.Object({ revision: Type.Integer({ minimum: 1 }), checksum: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 1 }), fileName: Type.String({ maxLength: 300 }), serviceUrl: Type.String({ maxLength: 2000, description: 'The address the package launches against' }) }))
 export const PackageBuildFailed = event('PackageBuildFailed', Type.Object({ revision: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 2000 }) }))
 export const PackageRetired = event('PackageRetired', Type.Object({}))

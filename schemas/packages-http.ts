@@ -13,7 +13,8 @@ export const PackageBody = Type.Object({
 
 export const PackagePatch = Type.Object({
   title: Type.Optional(Title),
-  description: Type.Optional(LongText)
+  description: Type.Optional(LongText),
+  revokeEarlierLaunchKeys: Type.Optional(Type.Boolean({ description: 'true: a new revision whose zip is the only one that launches; zips of earlier revisions (a copy that leaked, say) are refused from now on. Upload the new zip to every LMS first.' }))
 }, { $id: `${base}PackagePatch.json`, title: 'PackagePatch', additionalProperties: false, minProperties: 1 })
 
 const PackageView = Type.Object({

@@ -45,7 +45,7 @@ const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
 export async function verifiedPackage (ctx: AppContext, packageId: string, revision: number, launchKey: string): Promise<PackageDoc> {
   const pkg = await ctx.runner.get<PackageDoc>('packages', `package:${packageId}`)
   if (pkg === undefined) throw new AppError('MS_ERR_NOT_FOUND', 'This course package is not known to the service. Ask your administrator to upload a current package.')
-  if (!Number.isSafeInteger(revision) || revision < 1 || revision > pkg.revision || !isLaunchKey(ctx.tokenSecret, pkg.packageId, revision, launchKey)) {
+  if (!Number.isSafeInteger(revision) || revision < (pkg.earliestLaunchRevision ?? 1) || revision > pkg.revision || !isLaunchKey(ctx.tokenSecret, pkg.packageId, revision, launchKey)) {
     throw new AppError('MS_ERR_LAUNCH_KEY_INVALID', 'This course package could not be verified. Ask your administrator to download the package again and re-upload it to the LMS.')
   }
   return pkg

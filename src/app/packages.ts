@@ -59,7 +59,7 @@ export const packages = {
     await run(ctx, admin, packageId, { type: 'RequestPackage', data: { packageId, profileId, ...input } })
     return packageView(ctx, await getPackage(ctx, admin.accountId, packageId))
   },
-  async revise (ctx: AppContext, admin: AdminPrincipal, packageId: string, input: { title?: string, description?: string }) {
+  async revise (ctx: AppContext, admin: AdminPrincipal, packageId: string, input: { title?: string, description?: string, revokeEarlierLaunchKeys?: boolean }) {
     requireLmsPlan(admin.plan)
     await getPackage(ctx, admin.accountId, packageId)
     await run(ctx, admin, packageId, { type: 'RevisePackage', data: input })

@@ -11,7 +11,7 @@ export type PackageEvent = EventOf<'PackageRequested' | 'PackageRevised' | 'Pack
 
 export type PackageCommand =
   | Command<'RequestPackage', { packageId: string, profileId: string, title: string, description?: string, format: PackageFormat }>
-  | Command<'RevisePackage', { title?: string, description?: string }>
+  | Command<'RevisePackage', { title?: string, description?: string, revokeEarlierLaunchKeys?: boolean }>
   | Command<'RecordBuild', DataOf<'PackageBuilt'>>
   | Command<'RecordBuildFailure', DataOf<'PackageBuildFailed'>>
   | Command<'RetirePackage', Record<string, never>>
@@ -53,8 +53,10 @@ export const packageDecider: Decider<PackageState, PackageCommand, PackageEvent>
         if (state.retired) return fail('MS_ERR_PACKAGE_RETIRED', 'This package was retired; create a new one instead.')
         const title = command.data.title ?? state.title
         const description = command.data.description ?? state.description
-        if (title === state.title && description === state.description) return []
-        return [{ type: 'PackageRevised', data: { revision: state.revision + 1, title, ...(description === undefined ? {} : { description }) } }]
+        const revoke = command.data.revokeEarlierLaunchKeys === true
+        if (title === state.title && description === state.description && !revoke) return []
+        const revision = state.revision + 1
+        return [{ type: 'PackageRevised', data: { revision, title, ...(description === undefined ? {} : { description }), ...(revoke ? { earliestLaunchRevision: revision } : {}) } }]
       }
       case 'RecordBuild':
       case 'RecordBuildFailure':
