@@ -39,6 +39,7 @@ export const errorCodes = {
   MS_ERR_XAPI_LAUNCH_INVALID: { status: 400, description: 'A cmi5 or xAPI (Tin Can) launch without the parameters the LMS adds (endpoint, actor, registration, activity id, fetch or auth), or of a package of another format; launch the course from the LMS.' },
   MS_ERR_LMS_REFUSED: { status: 400, description: 'The LMS refused the AICC session (an HACP error, e.g. an expired session id); launch the course from the LMS again.' },
   MS_ERR_LMS_ADDRESS_REFUSED: { status: 400, description: 'The launch names an LMS or LRS at an address that is not public (private, loopback, link-local); the service calls only public addresses unless its operator sets OUTBOUND_ADDRESSES=any.' },
+  MS_ERR_STORE_UNAVAILABLE: { status: 503, description: 'The service could not reach its database for a moment (a restart, a failover); retry shortly. Activity sent again with the same client event ids is recorded once.' },
   MS_ERR_LMS_UNREACHABLE: { status: 502, description: 'The service could not get a usable answer from the LMS (network, timeout, or not HACP); try again in a moment.' },
   MS_ERR_LMS_INTEGRATION_OFF: { status: 403, description: 'LMS integration is turned off for this Mastery Profile; an admin can turn it on.' },
   MS_ERR_LMS_USER_NOT_LINKED: { status: 403, description: 'This LMS user is not linked to a learner; an admin must link them first.' },

@@ -3,12 +3,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { AppError, errorCodes, type ErrorCode } from '../errors.ts'
 import { ReadTimeoutError } from '../projections/runner.ts'
+import { isStoreUnavailable } from '../store/event-store.ts'
 
 const reply = (code: ErrorCode, message: string, details?: unknown) => ({ status: errorCodes[code].status, body: { error: { code, message, ...(details === undefined ? {} : { details }) } } })
 
 export function toErrorReply (error: unknown): { status: number, body: { error: { code: string, message: string, details?: unknown } } } | undefined {
   if (error instanceof AppError) return reply(error.code, error.message, error.details)
   if (error instanceof ReadTimeoutError) return reply('MS_ERR_READ_TIMEOUT', 'The read models have not caught up with that log position yet; retry shortly.')
+  if (isStoreUnavailable(error)) return reply('MS_ERR_STORE_UNAVAILABLE', 'The service lost its connection to its database for a moment; retry the request shortly (activity with the same event ids is never recorded twice).')
   const e = error as FastifyError
   if (e.validation !== undefined) {
     const first = e.validation[0]

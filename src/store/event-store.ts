@@ -139,3 +139,20 @@ export function checkExpectedRevision (streamId: string, expected: ExpectedRevis
     (typeof expected === 'number' && expected === actual)
   if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual)
 }
+
+// What a server store's driver says when the database is out of reach for a moment (restarted,
+// failed over, connections ended): the request may be retried. PostgreSQL's SQLSTATE classes
+// 08 (connection exception) and 57P (operator intervention, e.g. a shutdown), the socket
+// errors of the OS, and the client's own words for a connection it had to drop.
+const unavailableCodes = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+const unavailableMessages = /Connection terminated|not queryable|timeout exceeded when trying to connect|Client was closed|connection error/i
+
+/** True when an error means the store's server could not be reached or dropped the connection. */
+export function isStoreUnavailable (error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08'))) return true
+    if (unavailableMessages.test(e.message)) return true
+  }
+  return false
+}

@@ -66,3 +66,15 @@ t.test('the OpenAPI document describes the public contract', async t => {
   t.equal((await h.request('GET', '/health')).body.status, 'ok')
   t.equal((await h.request('GET', '/ready')).status, 200)
 })
+
+t.test('a database out of reach is a retryable 503 with its own code, not a 500', async t => {
+  const { toErrorReply } = await import('../../src/http/error-handler.ts')
+  const cases = [
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('Client has encountered a connection error and is not queryable'),
+    new TypeError('fetch failed', { cause: Object.assign(new Error('server closed the connection'), { code: '08006' }) })
+  ]
+  for (const error of cases) t.match(toErrorReply(error), { status: 503, body: { error: { code: 'MS_ERR_STORE_UNAVAILABLE' } } }, error.message)
+  t.equal(toErrorReply(new Error('something else')), undefined, 'other errors stay unexpected (500, logged)')
+})

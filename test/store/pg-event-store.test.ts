@@ -275,6 +275,45 @@ t.test('ms_append_batch refuses a stream twice, an id in two appends, and a call
   t.equal(await advisoryLocks(client), 0, 'no advisory lock is left behind')
 })
 
+t.test('connections ended by the server under appends: no unhandled error, every append lands once on a new connection', async t => {
+  const { config } = await freshSchema(t, database)
+  // The store's own pool, named so that only its connections are ended.
+  const victim = `victim-${randomUUID().slice(0, 8)}`
+  const pool = new pg.Pool({ ...config, max: 6, application_name: victim })
+  pool.on('error', () => {})
+  const store = new PgEventStore(pool)
+  t.teardown(async () => { await store.close(); await pool.end() })
+  const killer = new pg.Client(config)
+  await killer.connect()
+  t.teardown(() => killer.end())
+  const terminate = async (): Promise<number> => (await killer.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+    WHERE application_name = $1`, [victim])).rows[0].n
+
+  const appended: string[] = []
+  let stop = false
+  const writers = Array.from({ length: 6 }, async (_, w) => {
+    for (let i = 0; !stop; i++) {
+      const event = ev('Written')
+      await store.append(`w-${w}`, [event])
+      appended.push(event.id)
+    }
+  })
+  await until('appends are under way', () => appended.length > 50)
+  let ended = 0
+  for (let round = 0; round < 3; round++) {
+    ended += await terminate()
+    const before = appended.length
+    await until('appends go on after the connections were ended', () => appended.length > before + 30)
+  }
+  stop = true
+  await Promise.all(writers)
+  t.ok(ended > 0, `${ended} connections ended by the server`)
+  const { rows } = await pool.query<{ event_id: string }>('SELECT event_id FROM events')
+  const stored = new Set(rows.map(row => row.event_id))
+  t.equal(rows.length, stored.size, 'no event twice')
+  t.ok(appended.every(id => stored.has(id)), `all ${appended.length} acknowledged appends are stored`)
+})
+
 t.test('a write transaction still running in this database holds events back; one in another database does not', async t => {
   const { pool, config } = await freshSchema(t, database)
   const store = new PgEventStore(pool, { pollIntervalMs: 10_000 })

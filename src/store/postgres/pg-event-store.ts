@@ -1,6 +1,6 @@
 import pg from 'pg'
 import {
-  EventIdConflictError, WrongExpectedRevisionError,
+  EventIdConflictError, isStoreUnavailable, WrongExpectedRevisionError,
   type AppendOptions, type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
@@ -36,6 +36,10 @@ const channel = 'ms_events'
 
 /** An append that lost a race on a unique key (an event id) or a deadlock is simply tried again. */
 const appendAttempts = 10
+/** A call that lost its connection is sent again on a new one, after a growing pause. */
+const reconnectAttempts = 5
+const reconnectPauseMs = 100
+const pause = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 /** Bounds of one group commit (one call of ms_append_batch). */
 const maxGroupAppends = 64
 const maxGroupEvents = 5000
@@ -209,14 +213,25 @@ export class PgEventStore implements EventStore {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect().catch((error: unknown) => error as Error)
       if (client instanceof Error) {
+        if (isStoreUnavailable(client) && attempt < reconnectAttempts) {
+          await pause(reconnectPauseMs * attempt)
+          continue
+        }
         for (const append of group) append.reject(client)
         return
       }
+      // A checked-out client has no pool listening for its errors: a connection the server ends
+      // meanwhile would raise an unhandled 'error' and stop the process. The query in flight
+      // fails with it anyway, and is handled below.
+      const ignore = (): void => {}
+      client.on('error', ignore)
       try {
         rows = (await client.query<GroupRow>(sql.appendGroup, params)).rows
+        client.off('error', ignore)
         client.release()
         break
       } catch (error) {
+        client.off('error', ignore)
         const code = (error as { code?: string }).code
         const raced = code === '23505' || code === '40P01'
         // Anything else may have struck inside the critical section, whose session lock would
@@ -225,6 +240,13 @@ export class PgEventStore implements EventStore {
         // 23505: another call took one of these event ids and has committed since. 40P01: two
         // calls waited on each other's event ids. Either way the next try sees where things stand.
         if (raced && attempt < appendAttempts) continue
+        // The connection went (a restart, a failover). Whether the call committed is unknown,
+        // so it is sent again as it was: event ids it did write come back as retries (duplicate),
+        // which is what an acknowledged append means.
+        if (isStoreUnavailable(error) && attempt < reconnectAttempts) {
+          await pause(reconnectPauseMs * attempt)
+          continue
+        }
         for (const append of group) append.reject(error as Error)
         return
       }
