@@ -15,6 +15,7 @@ import { measureActivityIngest, measureBarePost, measureHelloWorld, type LoadOpt
 import { benchProjectionRebuild, type ProjectionRebuildResult } from './projection-rebuild.ts'
 import { benchLms, type LmsBenchResult } from './lms-sessions.ts'
 import { benchPgAppend, type PgAppendOptions, type PgAppendResult } from './pg-append.ts'
+import { benchReplay } from './replay.ts'
 import { machineFacts, type MachineFacts } from './support/machine.ts'
 import { consoleTable, markdownTable, perSecond, ratioRow, type ResultRow } from './support/report.ts'
 import { repoRoot } from './support/child.ts'
@@ -346,6 +347,15 @@ fastify's \`reply.elapsedTime\` per request. Runs in this process, after everyth
   positions and revisions worked out beforehand: what the rows cost without expected-revision
   checks, id lookups or the ordering that keeps subscribers from skipping events.
 
+### 7. replay to a file ÷ a raw read of the same rows (bench/replay.ts)
+
+- The rebuild benchmark's log (${p.rebuild.events.toLocaleString('en-US')} events) in a fresh DATA_DIR. **Replay:** the real
+  command, \`mastery-sync replay --out <file>\`, timed from spawn to exit. **Raw:** a child process
+  of the same kind reading \`SELECT * FROM events ORDER BY position\` with better-sqlite3 and
+  writing each line from the stored JSON text without parsing it, through a 1 MiB buffer. Both
+  files must be byte for byte the same. Best of 2 interleaved runs each; judged from 300,000
+  events up (below that, starting Node dominates both sides).
+
 ## Reproduce
 
 \`\`\`sh
@@ -378,8 +388,10 @@ async function main (): Promise<void> {
   const lms = await benchLms(p.lms)
   log('PostgreSQL appends and subscriber lag')
   const pgResult = await benchPgAppend(p.pg)
+  log(`replay to a file: ${p.rebuild.events.toLocaleString('en-US')} events`)
+  const replayRows = await benchReplay({ events: p.rebuild.events, learners: p.rebuild.learners })
   const minutes = (performance.now() - startedAt) / 60_000
-  const table = rows(p, append, http, rebuild, lms, pgResult)
+  const table = [...rows(p, append, http, rebuild, lms, pgResult), ...replayRows]
   process.stdout.write(`\n${consoleTable(table)}\n\n`)
   if (quick) {
     log('quick run: BENCHMARKS.md not written')
