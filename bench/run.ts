@@ -16,6 +16,7 @@ import { benchProjectionRebuild, type ProjectionRebuildResult } from './projecti
 import { benchLms, type LmsBenchResult } from './lms-sessions.ts'
 import { benchPgAppend, type PgAppendOptions, type PgAppendResult } from './pg-append.ts'
 import { benchReplay } from './replay.ts'
+import { benchKafka, kafkaBenchDefaults, kafkaBenchQuick } from './kafka.ts'
 import { machineFacts, type MachineFacts } from './support/machine.ts'
 import { consoleTable, markdownTable, perSecond, ratioRow, type ResultRow } from './support/report.ts'
 import { repoRoot } from './support/child.ts'
@@ -356,6 +357,18 @@ fastify's \`reply.elapsedTime\` per request. Runs in this process, after everyth
   files must be byte for byte the same. Best of 2 interleaved runs each; judged from 300,000
   events up (below that, starting Node dominates both sides).
 
+### 8. Kafka export and ingest (bench/kafka.ts)
+
+- A single-node Apache Kafka 3.9.1 broker of its own on loopback (scripts/kafka), topics of 4
+  partitions. **Export:** the exporter reads the log from position 0 and sends it, each batch
+  acknowledged and checkpointed, ÷ a kafkajs producer sending the same records (built
+  beforehand) with the same settings: idempotent, one request in flight, acks from all
+  replicas, the same request size. Best of 2 interleaved rounds.
+- **Ingest:** app-client \`ActivityAnswered\` records wait in the topic; the service's consumer
+  reads, checks and appends them through the \`POST /v1/activity\` code path and commits offsets,
+  with the projections running. Timed from the consumer's start (joining the group included)
+  to the last offset committed.
+
 ## Reproduce
 
 \`\`\`sh
@@ -390,8 +403,10 @@ async function main (): Promise<void> {
   const pgResult = await benchPgAppend(p.pg)
   log(`replay to a file: ${p.rebuild.events.toLocaleString('en-US')} events`)
   const replayRows = await benchReplay({ events: p.rebuild.events, learners: p.rebuild.learners })
+  log('Kafka export and ingest (a broker of its own on loopback)')
+  const kafkaRows = await benchKafka(quick ? kafkaBenchQuick : kafkaBenchDefaults)
   const minutes = (performance.now() - startedAt) / 60_000
-  const table = [...rows(p, append, http, rebuild, lms, pgResult), ...replayRows]
+  const table = [...rows(p, append, http, rebuild, lms, pgResult), ...replayRows, ...kafkaRows]
   process.stdout.write(`\n${consoleTable(table)}\n\n`)
   if (quick) {
     log('quick run: BENCHMARKS.md not written')

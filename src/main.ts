@@ -28,6 +28,7 @@ async function main (): Promise<void> {
     log,
     // Work under way would run twice if this instance went on: stop, and let the supervisor restart it.
     onLeaseLost: () => { log.fatal('lost the lease on background work: stopping'); process.exit(1) },
+    ...(config.kafka === undefined ? {} : { kafka: config.kafka }),
     ...(config.tokenSecret === undefined ? {} : { tokenSecret: config.tokenSecret })
   })
   const app = await buildApp(service.ctx, config, { logger: log })

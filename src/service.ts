@@ -10,6 +10,8 @@ import type { AppContext } from './app/context.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
 import { DeliverySender, type DeliverySenderOptions } from './lms/delivery-sender.ts'
 import { buildPackage } from '../packaging/build-package.ts'
+import type { KafkaConfig } from './config.ts'
+import { kafkaComponents, type KafkaComponents } from './kafka/kafka-components.ts'
 import { outboundFetch, type OutboundPolicy } from './lms/outbound.ts'
 
 /** Where the replay workers find the projections the service runs. */
@@ -35,12 +37,16 @@ export interface ServiceOptions {
   readonly outbound?: OutboundPolicy
   /** The lease of a shared store was lost while held (default: log it; main exits). */
   readonly onLeaseLost?: (error: Error) => void
+  /** Export the log to Kafka and ingest activity from it (KAFKA_*; off when undefined). */
+  readonly kafka?: KafkaConfig
 }
 
 export interface Service {
   readonly ctx: AppContext
   readonly packageBuilder: PackageBuilder
   readonly deliverySender: DeliverySender
+  /** Present when Kafka is configured and the service is live. */
+  readonly kafka?: KafkaComponents
   close (): Promise<void>
 }
 
@@ -75,11 +81,14 @@ export async function openService (options: ServiceOptions): Promise<Service> {
   const build: BuildFunction = options.build ?? (async input => buildPackage(input))
   const packageBuilder = new PackageBuilder(ctx, readModels, build, options.log.child({ component: 'package-builder' }))
   const deliverySender = new DeliverySender(ctx, options.log.child({ component: 'lms-delivery' }), options.delivery)
-  // The background work that must happen once: projections, package builds, LMS deliveries.
+  const kafka = options.kafka === undefined || options.live === false ? undefined : kafkaComponents(ctx, readModels, options.kafka, options.log)
+  // The background work that must happen once: projections, package builds, LMS deliveries,
+  // the export of the log to Kafka.
   const lead = async (): Promise<void> => {
     await runner.start()
     await packageBuilder.start()
     await deliverySender.start()
+    await kafka?.exporter.start()
   }
   let leadership: Leadership | undefined
   if (options.live !== false) {
@@ -90,17 +99,24 @@ export async function openService (options: ServiceOptions): Promise<Service> {
       leadership = new Leadership(storage.lease, lead, options.log.child({ component: 'leadership' }), options.onLeaseLost)
       await leadership.start()
     }
+    // Every instance consumes activity (the group shares the partitions). It joins in the
+    // background: the service serves whether the brokers answer yet or not.
+    void kafka?.activity.start()
   }
   let closing: Promise<void> | undefined
   return {
     ctx,
     packageBuilder,
     deliverySender,
+    ...(kafka === undefined ? {} : { kafka }),
     async close () {
       // Once, however often it is called (a test closing early, then its teardown).
       closing ??= (async () => {
         // No lead() may start components after they are stopped here.
         await leadership?.stopTrying()
+        // Activity in flight is appended and its offsets committed before the store closes.
+        await kafka?.activity.stop()
+        await kafka?.exporter.stop()
         await deliverySender.stop()
         await packageBuilder.stop()
         await runner.stop()
@@ -143,7 +159,7 @@ class Leadership {
       this.log.warn({ err: error }, 'could not ask for the lease; trying again')
     }
     if (held && !this.stopped) {
-      this.log.info('holding the lease: running projections, package builds and deliveries here')
+      this.log.info('holding the lease: running projections, package builds, deliveries and the Kafka export here')
       await this.lead()
       return
     }

@@ -194,10 +194,16 @@ const iso = (at: number): string => {
   return lastIso
 }
 
+/** Fields that hold secrets (hashed): history, replay and the Kafka export show them redacted. */
+const secretFields = ['passwordHash', 'keyHash'] as const
+
 /** An event as history shows it. Secrets never leave through history, even hashed ones. */
 export function historyRecord (event: RecordedEvent): unknown {
   const data = event.data as Record<string, unknown>
-  const safe = data !== null && typeof data === 'object' && 'passwordHash' in data ? { ...data, passwordHash: '[redacted]' } : data
+  let safe = data
+  if (data !== null && typeof data === 'object') {
+    for (const field of secretFields) if (field in data) safe = { ...safe, [field]: '[redacted]' }
+  }
   return {
     position: event.position,
     id: event.id,

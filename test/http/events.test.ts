@@ -19,6 +19,8 @@ t.test('GET /v1/events streams the account\'s log as NDJSON, in order, with filt
 
   const registered = all.find(e => e.type === 'LearnerRegistered')
   t.equal(registered.data.passwordHash, '[redacted]', 'password hashes never leave through history')
+  const keyIssued = all.find(e => e.type === 'AdminKeyIssued')
+  t.equal(keyIssued.data.keyHash, '[redacted]', 'nor do admin key hashes')
 
   const page = lines((await h.request('GET', `/v1/events?after=${positions[2]}&limit=3`, { token: adminKey })).text)
   t.same(page.map(e => e.position), positions.slice(3, 6))
