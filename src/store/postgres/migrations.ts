@@ -240,11 +240,15 @@ const migrations: readonly string[] = [
        PERFORM pg_advisory_xact_lock(v_lock);
      END LOOP;
 
-     SELECT array_agg(coalesce((SELECT max(e.revision) FROM events e WHERE e.stream_id = u.s), -1) ORDER BY u.a)
-       INTO s_current FROM unnest(p_streams) WITH ORDINALITY AS u(s, a);
-     SELECT array_agg(b.g ORDER BY b.g), array_agg(e.stream_id ORDER BY b.g), array_agg(e.revision ORDER BY b.g), array_agg(e.position ORDER BY b.g)
-       INTO f_g, f_stream, f_rev, f_pos
-       FROM unnest(p_ids) WITH ORDINALITY AS b(id, g) JOIN events e ON e.event_id = b.id;
+     -- The two reads of the log run as dynamic SQL: planned afresh on every call, on the log as
+     -- it is (a plan cached while it was small would scan it). The other statements only
+     -- handle this call's arrays, and keep their cached plans.
+     EXECUTE 'SELECT array_agg(coalesce((SELECT max(e.revision) FROM events e WHERE e.stream_id = u.s), -1) ORDER BY u.a)
+                FROM unnest($1) WITH ORDINALITY AS u(s, a)'
+       INTO s_current USING p_streams;
+     EXECUTE 'SELECT array_agg(b.g ORDER BY b.g), array_agg(e.stream_id ORDER BY b.g), array_agg(e.revision ORDER BY b.g), array_agg(e.position ORDER BY b.g)
+                FROM unnest($1) WITH ORDINALITY AS b(id, g) JOIN events e ON e.event_id = b.id'
+       INTO f_g, f_stream, f_rev, f_pos USING p_ids;
 
      v_keep := array_fill(true, ARRAY[cardinality(p_ids)]);
      s_fresh := p_counts;
@@ -321,7 +325,7 @@ const migrations: readonly string[] = [
      RETURN QUERY SELECT * FROM unnest(r_rev, r_pos, r_dup, r_code, r_detail);
    END
    $fn$;
-   ALTER FUNCTION ms_append_batch(text[], text[], int[], text[], text[], text[], text[], bigint) SET plan_cache_mode = force_custom_plan;`
+`
 ]
 
 /** The named secret every instance on this database shares; the first to ask makes it. */
