@@ -329,6 +329,11 @@ t.test('browser: progress — the profile\'s learners, one learner\'s chart and 
   t.equal(await page.getByRole('progressbar', { name: 'Progress of Demo Learner' }).getAttribute('value'), String(shown), 'the progress the API reports')
   t.match(await page.locator('#progress-table tbody tr').first().textContent(), expected.mastered ? /Mastered/ : /Not yet/)
   await screenshot(t, page, '11-progress')
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as CSV' }).click()])
+  t.match(csv.suggestedFilename(), /^progress-.+\.csv$/, 'the CSV file the API names')
+  const csvText = readFileSync(await csv.path(), 'utf8')
+  t.match(csvText, /^learnerId,name,email,assignedAt,progressPercent,mastered\r\n/, 'a header row')
+  t.match(csvText, new RegExp(`${demo.learner.id},Demo Learner,${demo.learner.email.replace(/\./g, '\\.')},`), 'the learner, as the table shows them')
 
   await page.getByRole('link', { name: 'Progress over time of Demo Learner' }).click()
   await heading(page, 'Demo Learner: International Flags')

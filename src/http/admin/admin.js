@@ -408,13 +408,7 @@ function packageList (profile, formats, container) {
     if (p.status === 'retired') return h('span', { class: 'badge', text: 'Retired' })
     if (p.status === 'failed') return h('span', { class: 'badge bad', text: 'Generation failed' })
     return button([h('span', { 'aria-hidden': 'true', class: 'icon', text: '⬇' }), 'Download', hidden(` ${label}`)], async () => {
-      const file = await download(`/v1/packages/${encodeURIComponent(p.packageId)}/download`, p.fileName ?? 'package.zip')
-      const url = URL.createObjectURL(file.blob)
-      const link = h('a', { href: url, download: file.name, class: 'visually-hidden', text: file.name })
-      document.body.append(link)
-      link.click()
-      link.remove()
-      setTimeout(() => URL.revokeObjectURL(url), 60_000)
+      saveFile(await download(`/v1/packages/${encodeURIComponent(p.packageId)}/download`, p.fileName ?? 'package.zip'))
     }, { class: 'primary', id: `download-${p.packageId}`, where })
   }
 
@@ -490,6 +484,16 @@ function packageList (profile, formats, container) {
 
 // ------------------------------------------------------------------ progress
 
+/** Hands a downloaded file to the browser as a download of its own name. */
+function saveFile (file) {
+  const url = URL.createObjectURL(file.blob)
+  const link = h('a', { href: url, download: file.name, class: 'visually-hidden', text: file.name })
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 async function progressTab (panel, profile) {
   const { learners } = await api('GET', `/v1/profiles/${encodeURIComponent(profile.profileId)}/progress`)
   panel.append(h('h2', { text: 'Learners and their progress' }),
@@ -508,6 +512,11 @@ async function progressTab (panel, profile) {
     ]
   })
   panel.append(table(`Learners of ${profile.name}`, ['Learner', 'Progress', 'Mastered', 'Details'], rows, { id: 'progress-table' }))
+  const where = alertBox()
+  panel.append(h('p', {}, button('Download as CSV', async () => {
+    const file = await download(`/v1/profiles/${encodeURIComponent(profile.profileId)}/progress.csv`, 'progress.csv')
+    saveFile(file)
+  }, { id: 'progress-csv', where })), where)
 }
 
 /** Instants to ask about: from when the profile was assigned until now, evenly spread. */
