@@ -338,7 +338,8 @@ fastify's \`reply.elapsedTime\` per request. Runs in this process, after everyth
 
 ### 6. PostgreSQL appends ÷ raw INSERTs, subscriber lag (bench/pg-append.ts)
 
-- A fresh database on the machine's PostgreSQL (the schema migrated as the service does).
+- A fresh database on the machine's PostgreSQL (the schema migrated as the service does), for
+  each of ${quick ? 1 : 3} repetitions; the repetition with the median ratio is reported (its lag too).
   ${p.pg.writers} writers, each appending ${p.pg.appendsPerWriter} times ${p.pg.batch} \`ActivityAnswered\` events to 20 streams of its
   own through \`PgEventStore\` (a pool of ${p.pg.writers + 2} connections), while a live subscription reads the log.
   Lag is the subscriber's clock at delivery minus the event's recorded time (the time passed to
@@ -400,7 +401,12 @@ async function main (): Promise<void> {
   log('LMS package builds and sessions')
   const lms = await benchLms(p.lms)
   log('PostgreSQL appends and subscriber lag')
-  const pgResult = await benchPgAppend(p.pg)
+  // Three repetitions, each on a fresh database (store, then raw, in each): the one with the
+  // median ratio is reported, as the embedded store's appends are (noise on a shared machine).
+  const pgRuns: PgAppendResult[] = []
+  for (let i = 0; i < (quick ? 1 : 3); i++) pgRuns.push(await benchPgAppend(p.pg))
+  pgRuns.sort((a, b) => a.storeRate / a.rawRate - b.storeRate / b.rawRate)
+  const pgResult = pgRuns[Math.floor(pgRuns.length / 2)] as PgAppendResult
   log(`replay to a file: ${p.rebuild.events.toLocaleString('en-US')} events`)
   const replayRows = await benchReplay({ events: p.rebuild.events, learners: p.rebuild.learners })
   log('Kafka export and ingest (a broker of its own on loopback)')
