@@ -10,6 +10,7 @@
 // backoff, with the same body (the same event ids), until the request's deadline. Every
 // acknowledged (2xx) write is recorded with what must be in the log because of it.
 import type { Seeded } from './seed.ts'
+import { seededRng } from '../../bench/support/rng.ts'
 
 export type Kind = 'launch' | 'moment' | 'answer' | 'exit' | 'ingest'
 export const kinds: readonly Kind[] = ['launch', 'moment', 'answer', 'exit', 'ingest']
@@ -209,22 +210,11 @@ async function appClient (o: DriverOptions, client: number, rng: () => number): 
   }
 }
 
-/** A small seeded generator (mulberry32): the same mix of answers on every run. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Runs every virtual user until the load ends and their last request is answered or given up. */
 export async function drive (o: DriverOptions): Promise<void> {
   await Promise.all([
-    ...o.seeded.lmsUsers.slice(0, o.lmsUsers).map((user, i) => lmsUser(o, user, seededRandom(1_000 + i))),
-    ...Array.from({ length: o.appClients }, (_, i) => appClient(o, i, seededRandom(2_000 + i)))
+    ...o.seeded.lmsUsers.slice(0, o.lmsUsers).map((user, i) => lmsUser(o, user, seededRng(1_000 + i))),
+    ...Array.from({ length: o.appClients }, (_, i) => appClient(o, i, seededRng(2_000 + i)))
   ])
 }

@@ -2,21 +2,10 @@
 // serves): values that fit the schema but sit at its edges, and values that break it in one
 // place. Seeded, so a failing case can be replayed.
 
-export type Rng = () => number
+// The benchmarks' seeded generator (mulberry32): the same sequence for the same seed everywhere.
+export { seededRng as seeded, pick, type Rng } from '../../bench/support/rng.ts'
+import { pick, type Rng } from '../../bench/support/rng.ts'
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seeded (seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T
 const int = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1))
 
 /** Text that has broken parsers, templates, spreadsheets and terminals before. */
