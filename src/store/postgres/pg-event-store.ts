@@ -5,6 +5,7 @@ import {
   type ReadAllOptions, type ReadByStreamOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions
 } from '../event-store.ts'
 import { IdleReport, Signal } from '../signal.ts'
+import { LazyMetadataEvent } from '../lazy-metadata-event.ts'
 
 interface Row {
   position: string
@@ -305,7 +306,7 @@ export class PgEventStore implements EventStore {
     const { rows } = await this.pool.query<Row>(sql.readByStream, [
       after.streamId, after.revision, options.beforeStream ?? null, options.upTo, options.types, options.maxCount ?? 1000
     ])
-    return rows.map(row => new LazyMetadataEvent(row))
+    return rows.map(row => new LazyMetadataEvent(row, () => row.metadata))
   }
 
   /**
@@ -424,35 +425,6 @@ export class PgEventStore implements EventStore {
     await this.listener?.end().catch(() => {})
     this.listener = undefined
     await this.announced
-  }
-}
-
-/** An event whose metadata is parsed when first asked for: most projections never look at it. */
-class LazyMetadataEvent implements RecordedEvent {
-  readonly id: string
-  readonly type: string
-  readonly data: unknown
-  readonly streamId: string
-  readonly revision: number
-  readonly position: number
-  readonly recordedAt: number
-  #parsed: Record<string, unknown> | undefined
-  readonly #metadataJson: string
-
-  constructor (row: Row) {
-    this.id = row.event_id
-    this.type = row.type
-    this.data = JSON.parse(row.data)
-    this.streamId = row.stream_id
-    this.revision = Number(row.revision)
-    this.position = Number(row.position)
-    this.recordedAt = Number(row.recorded_at)
-    this.#metadataJson = row.metadata
-  }
-
-  get metadata (): Record<string, unknown> {
-    this.#parsed ??= JSON.parse(this.#metadataJson) as Record<string, unknown>
-    return this.#parsed
   }
 }
 

@@ -6,6 +6,7 @@ import {
 } from '../event-store.ts'
 import type { SqliteDatabase } from './database.ts'
 import { IdleReport, Signal } from '../signal.ts'
+import { LazyMetadataEvent } from '../lazy-metadata-event.ts'
 
 interface Row {
   position: number
@@ -350,36 +351,6 @@ export class SqliteEventStore implements EventStore {
     if (this.queue.length > 0) this.flush()
     this.closed = true
     this.appended.notify()
-  }
-}
-
-/**
- * A recorded event whose metadata is read when first asked for: a rebuild reads the whole
- * log, and most projections never look at metadata.
- */
-class LazyMetadataEvent implements RecordedEvent {
-  readonly id: string
-  readonly type: string
-  readonly data: unknown
-  readonly streamId: string
-  readonly revision: number
-  readonly position: number
-  readonly recordedAt: number
-  private parsed: Record<string, unknown> | undefined
-
-  constructor (row: Omit<Row, 'metadata'>, private readonly metadataAt: (position: number) => string) {
-    this.id = row.event_id
-    this.type = row.type
-    this.data = JSON.parse(row.data)
-    this.streamId = row.stream_id
-    this.revision = row.revision
-    this.position = row.position
-    this.recordedAt = row.recorded_at
-  }
-
-  get metadata (): Record<string, unknown> {
-    this.parsed ??= JSON.parse(this.metadataAt(this.position)) as Record<string, unknown>
-    return this.parsed
   }
 }
 
