@@ -2,24 +2,8 @@
 // DATA_DIR: the same answer as GET /v1/learners/{id}/mastery?asOf=, at any past instant, both
 // while the service runs (it reads what the service stores) and alone on the store.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { harness, buildProfile, newLearner } from './helpers/harness.ts'
-
-const root = new URL('..', import.meta.url).pathname
-
-interface Run { status: number | null, stdout: string, stderr: string }
-
-function cli (args: string[], dataDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/mastery-sync.js`, ...args], { env: { ...process.env, DATA_DIR: dataDir, STORE: 'sqlite' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    child.on('error', reject)
-    child.on('close', status => resolve({ status, stdout, stderr }))
-  })
-}
+import { runCliOn as cli } from './helpers/cli.ts'
 
 const start = Date.parse('2026-03-01T08:00:00Z')
 const hour = 3600_000

@@ -2,28 +2,12 @@
 // DATA_DIR, then PostgreSQL): it gives back the read model the service had built, and refuses
 // to run while a service runs the projections of the same store.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import pg from 'pg'
 import { harness, buildProfile, newLearner, type Harness } from './helpers/harness.ts'
 import { freshDatabase } from './helpers/pg.ts'
-
-const root = new URL('..', import.meta.url).pathname
-
-interface Run { status: number | null, stdout: string, stderr: string }
-
-function cli (args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/mastery-sync.js`, ...args], { env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    child.on('error', reject)
-    child.on('close', status => resolve({ status, stdout, stderr }))
-  })
-}
+import { runCli as cli } from './helpers/cli.ts'
 
 /** Some of everything the projections follow: content, a learner, answers. */
 async function history (h: Harness): Promise<void> {

@@ -6,24 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { harness, buildProfile, newLearner } from './helpers/harness.ts'
 import type { RecordedEvent } from '../src/store/event-store.ts'
-
-const root = new URL('..', import.meta.url).pathname
-const bin = `${root}bin/mastery-sync.js`
-
-interface Run { status: number | null, stdout: string, stderr: string }
-
-/** The CLI in a child process; asynchronous, so the service in this process keeps running. */
-function cli (args: string[], dataDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATA_DIR: dataDir, STORE: 'sqlite' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    child.on('error', reject)
-    child.on('close', status => resolve({ status, stdout, stderr }))
-  })
-}
+import { cliBin as bin, runCliOn as cli, type CliRun as Run } from './helpers/cli.ts'
 
 const parse = (text: string): any[] => text.split('\n').filter(line => line !== '').map(line => JSON.parse(line))
 
