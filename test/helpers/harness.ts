@@ -3,7 +3,8 @@
 import type { StorageChoice } from '../../src/storage.ts'
 import type { OutboundPolicy } from '../../src/lms/outbound.ts'
 import type { Test } from 'tap'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
+import type { KafkaConfig } from '../../src/config.ts'
 import type { DeliverySenderOptions } from '../../src/lms/delivery-sender.ts'
 import type { FastifyInstance } from 'fastify'
 import { openService, type Service } from '../../src/service.ts'
@@ -24,17 +25,31 @@ export interface Harness {
   eventCount (): Promise<number>
 }
 
-export async function harness (t: Test, options: { clock?: number, dir?: string, build?: BuildFunction, delivery?: DeliverySenderOptions, storage?: StorageChoice, outbound?: OutboundPolicy } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly clock?: number
+  readonly dir?: string
+  readonly build?: BuildFunction
+  readonly delivery?: DeliverySenderOptions
+  readonly storage?: StorageChoice
+  readonly outbound?: OutboundPolicy
+  /** Kafka export and ingest on (test/helpers/kafka.ts starts the broker). */
+  readonly kafka?: KafkaConfig
+  /** The service's log (silent by default). */
+  readonly log?: Logger
+}
+
+export async function harness (t: Test, options: HarnessOptions = {}): Promise<Harness> {
   const dir = options.dir ?? t.testdir()
   const clock = { now: options.clock ?? Date.now() }
   const service = await openService({
     dataDir: dir,
     sqliteSynchronous: 'normal',
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     tokenSecret,
     publicUrl: 'http://127.0.0.1:3000',
     // The LMS and LRS peers of these tests listen on loopback.
     outbound: options.outbound ?? 'any',
+    ...(options.kafka === undefined ? {} : { kafka: options.kafka }),
     ...(options.build === undefined ? {} : { build: options.build }),
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
     ...(options.storage === undefined ? {} : { storage: options.storage }),

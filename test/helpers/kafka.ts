@@ -9,14 +9,11 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel, type IHeaders } from 'kafkajs'
 import { pino, type Logger } from 'pino'
-import type { FastifyInstance } from 'fastify'
 import { startBroker, type Broker } from '../../scripts/kafka/broker.ts'
-import { openService, type Service } from '../../src/service.ts'
-import { buildApp } from '../../src/http/app.ts'
-import { loadConfig, type KafkaConfig } from '../../src/config.ts'
-import type { Harness } from './harness.ts'
+import type { Service } from '../../src/service.ts'
+import type { KafkaConfig } from '../../src/config.ts'
 import type { StorageChoice } from '../../src/storage.ts'
-import { operatorToken, tokenSecret } from './harness.ts'
+import { harness, type Harness } from './harness.ts'
 
 export async function startTestBroker (t: Test): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'mastery-sync-kafka-'))
@@ -160,49 +157,8 @@ export function capturedLog (): CapturedLog {
   return { logger, lines }
 }
 
-/**
- * A real service with Kafka on (SQLite in `dir`, the real projections and HTTP app), closed
- * in teardown; the same surface as test/helpers/harness.ts, so its buildProfile and newLearner work.
- */
-export async function kafkaService (t: Test, options: { dir: string, kafka: KafkaConfig, log?: Logger, clock?: { now: number }, storage?: StorageChoice }): Promise<{ h: Harness, service: Service }> {
-  const clock = options.clock ?? { now: Date.now() }
-  const service = await openService({
-    dataDir: options.dir,
-    sqliteSynchronous: 'normal',
-    log: options.log ?? pino({ level: 'silent' }),
-    tokenSecret,
-    publicUrl: 'http://127.0.0.1:3000',
-    kafka: options.kafka,
-    ...(options.storage === undefined ? {} : { storage: options.storage }),
-    ...(options.clock === undefined ? {} : { now: () => clock.now })
-  })
-  const app: FastifyInstance = await buildApp(service.ctx, loadConfig({ DATA_DIR: options.dir, OPERATOR_TOKEN: operatorToken, SEED_DEMO: 'false' }))
-  t.teardown(async () => { await app.close(); await service.close() })
-  const request: Harness['request'] = async (method, url, opts = {}) => {
-    const res = await app.inject({
-      method: method as 'GET',
-      url,
-      headers: { ...(opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }), ...opts.headers },
-      ...(opts.body === undefined ? {} : { payload: opts.body as object })
-    })
-    let body: unknown
-    try { body = res.json() } catch { body = undefined }
-    return { status: res.statusCode, body, text: res.body, headers: res.headers }
-  }
-  const h: Harness = {
-    app,
-    service,
-    dir: options.dir,
-    clock,
-    request,
-    async newAccount (plan = 'growth') {
-      const res = await request('POST', '/v1/accounts', { token: operatorToken, body: { name: `Account ${plan}`, plan } })
-      if (res.status !== 201) throw new Error(`account creation failed: ${res.text}`)
-      return res.body
-    },
-    async eventCount () {
-      return (await service.ctx.store.readAll({ maxCount: 1_000_000 })).length
-    }
-  }
-  return { h, service }
+/** A real service with Kafka on: the harness of test/helpers/harness.ts with these settings. */
+export async function kafkaService (t: Test, options: { dir: string, kafka: KafkaConfig, log?: Logger, storage?: StorageChoice }): Promise<{ h: Harness, service: Service }> {
+  const h = await harness(t, options)
+  return { h, service: h.service }
 }
