@@ -237,6 +237,30 @@ t.test('group commit: several appends to one stream in one turn keep their order
   t.equal(rows[0]?.n, 3, 's needed three calls; t rode along with the first')
 })
 
+t.test('group commit at the default concurrency: appends to one stream commit in the order they were made', async t => {
+  const { pool } = await freshSchema(t, database, { max: 8 })
+  const store = new PgEventStore(pool)
+  t.teardown(() => store.close())
+  // Rounds of three appends to a fresh stream made in one turn, the later ones expecting the
+  // earlier: several calls are in flight at once, so a later append must wait for its stream.
+  for (let round = 0; round < 60; round++) {
+    const stream = `ordered-${round}`
+    const results = await Promise.all([
+      store.append(stream, [ev('A')], { expectedRevision: 'no-stream' }),
+      store.append(`other-${round}`, [ev('X')]),
+      store.append(stream, [ev('B')], { expectedRevision: 0 }),
+      store.append(stream, [ev('C')], { expectedRevision: 1 })
+    ])
+    t.same([results[0].revision, results[2].revision, results[3].revision], [0, 1, 2])
+    t.same((await store.readStream(stream)).map(e => e.type), ['A', 'B', 'C'], `round ${round}: in call order`)
+  }
+  // Of two appends with one id, the first decides; the second waits and finds the id stored.
+  const shared = ev('Shared')
+  const [first, second] = await Promise.allSettled([store.append('owner-a', [shared]), store.append('owner-b', [{ ...shared }])])
+  t.equal(first.status, 'fulfilled')
+  t.match(second, { status: 'rejected', reason: { name: 'EventIdConflictError', existingStreamId: 'owner-a' } })
+})
+
 t.test('group commit: appends given their own recorded time go only with appends of that time', async t => {
   const { pool } = await freshSchema(t, database)
   const store = new PgEventStore(pool, { concurrentAppends: 1 })
@@ -290,11 +314,14 @@ t.test('connections ended by the server under appends: no unhandled error, every
     WHERE application_name = $1`, [victim])).rows[0].n
 
   const appended: string[] = []
+  let reportedDuplicate = 0
   let stop = false
   const writers = Array.from({ length: 6 }, async (_, w) => {
     for (let i = 0; !stop; i++) {
       const event = ev('Written')
-      await store.append(`w-${w}`, [event])
+      const result = await store.append(`w-${w}`, [event])
+      // Every id is new: an append resent after a lost connection is still this call's write.
+      if (result.duplicate) reportedDuplicate++
       appended.push(event.id)
     }
   })
@@ -312,6 +339,7 @@ t.test('connections ended by the server under appends: no unhandled error, every
   const stored = new Set(rows.map(row => row.event_id))
   t.equal(rows.length, stored.size, 'no event twice')
   t.ok(appended.every(id => stored.has(id)), `all ${appended.length} acknowledged appends are stored`)
+  t.equal(reportedDuplicate, 0, 'no append of a new event was reported as a retry')
 })
 
 t.test('a write transaction still running in this database holds events back; one in another database does not', async t => {

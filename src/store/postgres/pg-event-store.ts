@@ -35,7 +35,7 @@ export interface PgEventStoreOptions {
 /** LISTEN/NOTIFY channel: appends are announced on it, after they commit. */
 const channel = 'ms_events'
 
-/** An append that lost a race on a unique key (an event id) or a deadlock is simply tried again. */
+/** A call that lost a race on a unique key (an event id) or a deadlock is simply tried again. */
 const appendAttempts = 10
 /** A call that lost its connection is sent again on a new one, after a growing pause. */
 const reconnectAttempts = 5
@@ -92,9 +92,10 @@ const sql = {
 
 /**
  * The PostgreSQL event store, over a pool on a migrated schema (see migrations.ts, which also
- * explains how subscribers never skip an event). Each append is one call of ms_append: one
- * round trip, its own transaction. Appends to different streams do not wait for each other's
- * commits; appends to one stream take turns.
+ * explains how subscribers never skip an event). Appends are committed in groups: those that
+ * arrive while earlier calls are in flight go together in one call of ms_append_batch (one
+ * round trip, one transaction), each succeeding or failing on its own. Appends to one stream
+ * commit in the order they were made.
  *
  * readAll, subscribe and headPosition show an event once every write transaction of this
  * database that is older than the event's has ended: a long one delays them, never makes them
@@ -116,6 +117,9 @@ export class PgEventStore implements EventStore {
   private queue: PendingAppend[] = []
   private inFlight = 0
   private flushScheduled = false
+  /** Streams and event ids of the calls in flight: appends touching them wait (takeGroup). */
+  private readonly streamsInFlight = new Set<string>()
+  private readonly idsInFlight = new Set<string>()
   /** Notified when the last append in flight has settled and none waits. */
   private readonly drained = new Signal()
 
@@ -159,8 +163,20 @@ export class PgEventStore implements EventStore {
       this.flushScheduled = false
       while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
         const group = this.takeGroup()
+        // Everything waiting touches a stream or an id of a call in flight: it goes after it.
+        if (group.length === 0) break
         this.inFlight++
-        this.sendGroup(group).finally(() => {
+        for (const append of group) {
+          this.streamsInFlight.add(append.streamId)
+          for (const id of append.ids) this.idsInFlight.add(id)
+        }
+        this.sendGroup(group).catch((error: unknown) => {
+          for (const append of group) append.reject(error as Error)
+        }).finally(() => {
+          for (const append of group) {
+            this.streamsInFlight.delete(append.streamId)
+            for (const id of append.ids) this.idsInFlight.delete(id)
+          }
           this.inFlight--
           if (this.inFlight === 0 && this.queue.length === 0) this.drained.notify()
           this.scheduleFlush()
@@ -170,30 +186,31 @@ export class PgEventStore implements EventStore {
   }
 
   /**
-   * The next group of waiting appends, in arrival order. Each stream at most once (a second
-   * append to a stream waits for the next group, so appends to one stream keep their order),
-   * each event id in one append only (the second waits and then finds the id stored), and one
-   * recorded time: appends given their own (copied logs) go only with that same time.
+   * The next group of waiting appends, in arrival order, and one recorded time (appends given
+   * their own, copied logs, go only with that same time). An append waits while anything
+   * ahead of it (in flight, in this group, or still waiting) has its stream or one of its event
+   * ids: appends to one stream commit in the order they were made, and of two appends with
+   * the same id the first decides (the second then finds the id stored).
    */
   private takeGroup (): PendingAppend[] {
     const group: PendingAppend[] = []
-    const streams = new Set<string>()
-    const ids = new Set<string>()
+    const streams = new Set(this.streamsInFlight)
+    const ids = new Set(this.idsInFlight)
     const waiting: PendingAppend[] = []
     let events = 0
     for (const append of this.queue) {
-      const fits = group.length === 0 || (
+      const free = !streams.has(append.streamId) && !append.ids.some(id => ids.has(id))
+      const fits = free && (group.length === 0 || (
         group.length < maxGroupAppends && events + append.ids.length <= maxGroupEvents &&
-        !streams.has(append.streamId) && append.recordedAt === group[0]?.recordedAt &&
-        !append.ids.some(id => ids.has(id)))
+        append.recordedAt === group[0]?.recordedAt))
       if (fits) {
         group.push(append)
         events += append.ids.length
-        for (const id of append.ids) ids.add(id)
       } else {
         waiting.push(append)
       }
       streams.add(append.streamId)
+      for (const id of append.ids) ids.add(id)
     }
     this.queue = waiting
     return group
@@ -211,11 +228,13 @@ export class PgEventStore implements EventStore {
       group[0]?.recordedAt ?? this.now?.() ?? null
     ]
     let rows: GroupRow[]
-    for (let attempt = 1; ; attempt++) {
+    let races = 0
+    let reconnects = 0
+    for (;;) {
       const client = await this.pool.connect().catch((error: unknown) => error as Error)
       if (client instanceof Error) {
-        if (isStoreUnavailable(client) && attempt < reconnectAttempts) {
-          await pause(reconnectPauseMs * attempt)
+        if (isStoreUnavailable(client) && ++reconnects < reconnectAttempts) {
+          await pause(reconnectPauseMs * reconnects)
           continue
         }
         for (const append of group) append.reject(client)
@@ -240,19 +259,21 @@ export class PgEventStore implements EventStore {
         client.release(raced ? undefined : true)
         // 23505: another call took one of these event ids and has committed since. 40P01: two
         // calls waited on each other's event ids. Either way the next try sees where things stand.
-        if (raced && attempt < appendAttempts) continue
+        if (raced && ++races < appendAttempts) continue
         // The connection went (a restart, a failover). Whether the call committed is unknown,
-        // so it is sent again as it was: event ids it did write come back as retries (duplicate),
-        // which is what an acknowledged append means.
-        if (isStoreUnavailable(error) && attempt < reconnectAttempts) {
-          await pause(reconnectPauseMs * attempt)
+        // so it is sent again as it was: event ids it did write come back as already stored.
+        if (isStoreUnavailable(error) && ++reconnects < reconnectAttempts) {
+          await pause(reconnectPauseMs * reconnects)
           continue
         }
         for (const append of group) append.reject(error as Error)
         return
       }
     }
-    let wrote = false
+    // After a resend, "already stored" may well be this call's own first try: the events are
+    // recorded either way, so the append is not reported as a retry, and subscribers are told.
+    const resent = reconnects > 0
+    let wrote = resent
     group.forEach((append, i) => {
       const row = rows[i]
       if (row === undefined) {
@@ -266,7 +287,7 @@ export class PgEventStore implements EventStore {
         append.reject(new Error(`ms_append_batch: ${row.error_code} ${row.error_detail ?? ''}`))
       } else {
         wrote ||= !row.duplicate
-        append.resolve({ revision: Number(row.last_revision), position: Number(row.last_position), duplicate: row.duplicate })
+        append.resolve({ revision: Number(row.last_revision), position: Number(row.last_position), duplicate: row.duplicate && !resent })
       }
     })
     if (wrote) this.announce()
