@@ -32,7 +32,8 @@ for (const [network, prefix] of [
   ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]
 ] as const) notPublic.addSubnet(network, prefix, 'ipv4')
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]
+  // ::/96 and ::ffff:0:0:0/96 carry an IPv4 address in older forms, 2002::/16 (6to4) one inside.
+  ['::', 96], ['::1', 128], ['::ffff:0:0:0', 96], ['2002::', 16], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]
 ] as const) notPublic.addSubnet(network, prefix, 'ipv6')
 
 /** True for an address the 'public' policy lets the service call. */
@@ -84,7 +85,10 @@ export function outboundFetch (policy: OutboundPolicy, resolve: Lookup = dnsLook
     // An address written in the URL is connected to without a lookup: judge it here.
     const host = new URL(input).hostname.replace(/^\[|\]$/g, '')
     if (isIP(host) !== 0 && !isPublicAddress(host)) throw new TypeError('fetch failed', { cause: new OutboundAddressRefused(host, host) })
-    return await (undiciFetch as unknown as (input: URL | string, init: object) => Promise<Response>)(input, { ...init, dispatcher: agent })
+    // A redirect is never followed: its target would be connected to without this check of a
+    // written address (and would carry credentials elsewhere). Callers see the 3xx.
+    const redirect = init?.redirect === 'error' ? 'error' : 'manual'
+    return await (undiciFetch as unknown as (input: URL | string, init: object) => Promise<Response>)(input, { ...init, redirect, dispatcher: agent })
   }
 }
 

@@ -16,6 +16,11 @@ t.test('which addresses are public', async t => {
     '::1', '::', 'fe80::1', 'fd00::1', 'fc00::5', 'ff02::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '::127.0.0.1', '::ffff:7f00:1', '64:ff9b::a00:1', '2001:db8::1', 'not-an-address', '']
   const outside = ['8.8.8.8', '93.184.216.34', '172.32.0.1', '100.128.0.1', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808', '2a00:1450:4001::1']
   for (const address of inside) t.notOk(isPublicAddress(address), `${address} is not public`)
+  // As a URL hands them over: new URL() writes IPv4 inside IPv6 in hex.
+  for (const url of ['http://[::127.0.0.1]/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:0:7f00:1]/', 'http://[2002:7f00:1::]/', 'http://[::ffff:169.254.169.254]/']) {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+    t.notOk(isPublicAddress(host), `${url} (${host}) is not public`)
+  }
   for (const address of outside) t.ok(isPublicAddress(address), `${address} is public`)
 })
 
