@@ -39,6 +39,13 @@ export interface AppOptions {
   readonly rateLimits?: RateLimitSettings
 }
 
+/** A CSP and nosniff unless the route set its own: data that no browser should run or frame. */
+function securityHeaders (reply: FastifyReply): FastifyReply {
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+  if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff')
+  return reply
+}
+
 export async function buildApp (ctx: AppContext, config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
@@ -53,7 +60,8 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
     // our error shape and codes too.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const mapped = frameworkErrorReply(error)
-      return reply.status(mapped.status).send(mapped.body)
+      // These replies skip the hooks, the security headers' one too.
+      return securityHeaders(reply).status(mapped.status).send(mapped.body)
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -97,8 +105,7 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
   // Every answer carries a CSP: pages set their own (player, admin page, launch pages, /docs);
   // everything else is data, which no browser should run or frame.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
-    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff')
+    securityHeaders(reply)
     return payload
   })
 

@@ -11,6 +11,7 @@ t.test('a CSP and nosniff on every kind of answer; pages that are not the player
     'API JSON': await h.request('GET', '/v1/profiles', { token: adminKey }),
     'API error': await h.request('GET', '/v1/profiles'),
     'no such route': await h.request('GET', '/nothing'),
+    'undecodable path (a router error)': await h.request('GET', '/v1/profiles/%zz'),
     health: await h.request('GET', '/health'),
     'OpenAPI JSON': await h.request('GET', '/docs/json'),
     'API reference page': await h.request('GET', '/docs/'),
