@@ -39,7 +39,7 @@ export interface LaunchInput {
   xapi?: DataOf<'LmsSessionLaunched'>['xapi']
 }
 
-const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
+export const streamOf = (sessionId: string): string => `lms-session-${sessionId}`
 
 /** The package a launch names, if the launch key proves the link came from one of its zips. */
 export async function verifiedPackage (ctx: AppContext, packageId: string, revision: number, launchKey: string): Promise<PackageDoc> {
@@ -104,9 +104,9 @@ export async function launch (ctx: AppContext, input: LaunchInput) {
   return {
     sessionId,
     token: session.token,
-    // The account in the query (not secret) lets the player's page say which origins may frame
+    // The session in the query (not secret) lets the player's page say which origins may frame
     // it; the token stays in the fragment, which never reaches a server or a log.
-    playerUrl: `${ctx.publicUrl}/player/?account=${encodeURIComponent(account.accountId)}#${fragment.toString()}`,
+    playerUrl: `${ctx.publicUrl}/player/?session=${encodeURIComponent(sessionId)}#${fragment.toString()}`,
     title: pkg.title,
     values,
     position: result.position

@@ -248,6 +248,21 @@ t.test('browser: LMS mode posts nothing to a parent whose origin differs from pa
   t.same(await page.evaluate(() => window.messages), [], 'targetOrigin is parentOrigin, never *')
 })
 
+t.test('browser: framed under an LMS session\'s rule but without its launch, the player offers no sign-in', async t => {
+  const launch = await launchFromLms(live, lmsPackage)
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  // The session's page may be framed (its account allows any LMS); without the launch's
+  // fragment it would be the sign-in page, which has no business inside someone's frame.
+  const url = new URL(launch.playerUrl)
+  await page.goto(lmsParent.pageUrl(`${live.origin}${url.pathname}${url.search}`))
+  const player = page.frameLocator('#player')
+  await heading(player, 'Open the player in its own window')
+  t.equal(await player.getByLabel('Password').count(), 0, 'no password field inside the frame')
+  t.equal(await player.getByRole('link', { name: 'Open the player' }).getAttribute('target'), '_blank')
+})
+
 t.test('browser: a profile with nothing to practise yet gets a friendly message', async t => {
   const empty = await live.api('POST', '/v1/profiles', { token: admin, body: { name: 'Coming Soon' } })
   const email = 'bo@example.com'

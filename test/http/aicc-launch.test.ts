@@ -22,7 +22,7 @@ t.test('the learner is who the LMS says, not who the URL says; the player opens 
   const res = await h.app.inject({ method: 'GET', url: launchUrl(`${session.launchQuery}&student_id=someone-else`) })
   t.equal(res.statusCode, 303, res.body)
   const location = String(res.headers.location)
-  t.match(location, /\/player\/\?account=acc_[^#]+#token=mst_[^&]+&session=lms_[^&]+&profile=[^&]+&mode=lms$/, 'on to the player, the token in the fragment only')
+  t.match(location, /\/player\/\?session=lms_[^#]+#token=mst_[^&]+&session=lms_[^&]+&profile=[^&]+&mode=lms$/, 'on to the player, the token in the fragment only')
   t.equal(res.headers['cache-control'], 'no-store')
   t.same(lms.session(session.sessionId).exchanges.map(e => e.command), ['getparam'], 'GetParam first, server to server')
   const fragment = new URLSearchParams(location.split('#')[1])

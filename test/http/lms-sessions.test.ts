@@ -36,7 +36,7 @@ t.test('a launch opens a session locked to the profile, auto-assigns it, and com
   t.equal(launched.status, 201, launched.text)
   t.equal(launched.headers['access-control-allow-origin'], '*', 'callable from the LMS origin')
   t.match(launched.body, { title: 'Flags', values: { completionStatus: 'incomplete', successStatus: 'unknown', scoreRaw: 0, exit: 'suspend' } })
-  t.match(launched.body.playerUrl, /\/player\/\?account=acc_[^#]+#token=mst_[^&]+&session=lms_/)
+  t.match(launched.body.playerUrl, /\/player\/\?session=lms_[^#]+#token=mst_[^&]+&session=lms_/)
   const { sessionId, token } = launched.body
 
   const assigned = (await h.service.ctx.store.readStream(`learner-${learner.learnerId}`)).find(e => e.type === 'ProfileAssigned')

@@ -63,7 +63,7 @@ t.test('cmi5: launched by the LMS, the learner plays, and on exit the LRS gets C
   const lms = w.lrs.launchCmi5({ actor: actor(w.lrs), returnURL: 'https://lms.example.com/courses/7?done=1', moveOn: 'CompletedAndPassed', masteryScore: 1 })
   const { launched, token, sessionId } = await open(w, launchUrl(w, 'cmi5', lms.query))
   t.equal(launched.statusCode, 303, launched.body)
-  t.match(String(launched.headers.location), /\/player\/\?account=acc_[^#]+#token=mst_/)
+  t.match(String(launched.headers.location), /\/player\/\?session=lms_[^#]+#token=mst_/)
   const cmi5Session = w.lrs.cmi5Sessions().find(s => s.sessionId === lms.sessionId)
   t.equal(cmi5Session?.fetchCount, 1, 'the token was fetched once, with POST')
   t.same(w.lrs.statementsOf(lms.sessionId).map(verbOf), ['initialized'], 'Initialized at launch')

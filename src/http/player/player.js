@@ -523,8 +523,19 @@ function start () {
       await reportProgress()
     })
   }
+  // Direct use (signing in, a stored session) belongs in a window of its own: framed by some
+  // other page, it could be dressed up as something else. The server also forbids framing the
+  // direct page; this covers a page framed under an LMS session's looser rule.
+  if (window.top !== window) return showFramed()
   if (token === '') return showSignIn()
   return guarded(() => showHome())
+}
+
+function showFramed () {
+  show({ title: 'Open the player in its own window', homeButton: false },
+    h('h1', { text: 'Open the player in its own window' }),
+    h('p', { text: 'To sign in and practise, open this page directly in your browser. Courses launched from an LMS open by themselves.' }),
+    h('p', {}, h('a', { href: new URL('./', location.href).href, target: '_blank', rel: 'noopener', text: 'Open the player' })))
 }
 
 start()

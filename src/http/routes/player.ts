@@ -5,20 +5,27 @@ import { readFileSync } from 'node:fs'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RouteDeps } from './common.ts'
 import type { AccountDoc } from '../../../projections/accounts.ts'
+import { streamOf } from '../../app/lms-sessions.ts'
 
 const playerDir = new URL('../player/', import.meta.url)
 
-// No inline scripts or styles anywhere. Who may frame the page depends on the launch: an LMS
-// launch names its account, whose allowed LMS origins (account settings, lmsOrigins) become
-// frame-ancestors (any origin when the account has not set them: packages go to LMSs we do
-// not know); a page opened directly (the app) may not be framed at all.
+// No inline scripts or styles anywhere. Who may frame the page depends on the launch: the
+// page of an LMS session takes its account's allowed LMS origins (account settings,
+// lmsOrigins) as frame-ancestors, or any origin when the account has not set them (packages go
+// to LMSs we do not know); after Exit too, so a reload in the LMS says the session ended.
+// Anything else (the app opened directly, an unknown session) may not be framed at all. The
+// rule follows the session that was launched, not an account named in the URL; and the page
+// itself refuses direct use (sign-in) inside a frame, whatever rule let it be framed.
 const policy = (frameAncestors: string): string => `default-src 'self'; frame-ancestors ${frameAncestors}; base-uri 'none'; form-action 'self'; object-src 'none'`
-const accountPattern = /^[A-Za-z0-9_-]{1,64}$/
+const sessionPattern = /^lms_[A-Za-z0-9_-]{1,64}$/
 
-/** The frame-ancestors of the player's page for the account of an LMS launch (none without one). */
-export async function playerFrameAncestors (ctx: RouteDeps['ctx'], accountId: unknown): Promise<string> {
-  if (typeof accountId !== 'string' || !accountPattern.test(accountId)) return "'none'"
-  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${accountId}`)
+/** The frame-ancestors of the player's page for an LMS session (none without one). */
+export async function playerFrameAncestors (ctx: RouteDeps['ctx'], sessionId: unknown): Promise<string> {
+  if (typeof sessionId !== 'string' || !sessionPattern.test(sessionId)) return "'none'"
+  // The log, not a read model: the page is asked for a moment after the launch was written.
+  const [launched] = await ctx.store.readStream(streamOf(sessionId), { maxCount: 1 })
+  if (launched?.type !== 'LmsSessionLaunched') return "'none'"
+  const account = await ctx.runner.get<AccountDoc>('accounts', `account:${(launched.data as { accountId: string }).accountId}`)
   if (account === undefined) return "'none'"
   return account.settings.lmsOrigins?.join(' ') ?? '*'
 }
@@ -33,7 +40,7 @@ export const playerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   for (const { url, file, type } of files) {
     const body = readFileSync(new URL(file, playerDir))
     app.get(url, { schema: { hide: true } }, async (request, reply) => {
-      const frameAncestors = file === 'index.html' ? await playerFrameAncestors(ctx, (request.query as Record<string, unknown>).account) : "'none'"
+      const frameAncestors = file === 'index.html' ? await playerFrameAncestors(ctx, (request.query as Record<string, unknown>).session) : "'none'"
       return reply
         .header('content-type', type)
         .header('cache-control', 'no-cache')
