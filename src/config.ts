@@ -1,6 +1,7 @@
 // The only module that reads process.env. It validates every setting, fills
 // defaults, freezes the result and fails fast with a message that says what to fix.
 import { resolve } from 'node:path'
+import { isIP } from 'node:net'
 
 export interface Config {
   readonly port: number
@@ -27,6 +28,12 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Sign-in and launch attempts per minute per client address (RATE_LIMIT_*). */
   readonly rateLimits: { readonly loginPerMinute: number, readonly loginPerEmailPerMinute: number, readonly launchPerMinute: number }
+  /**
+   * Which proxies in front of the service to believe about the client's address
+   * (X-Forwarded-For), for rate limits and logs (TRUST_PROXY): none, a number of hops, or a list
+   * of proxy addresses and networks.
+   */
+  readonly trustProxy: false | number | readonly string[]
   /** Kafka export and ingest (KAFKA_*); undefined when KAFKA_BROKERS is unset: Kafka is off. */
   readonly kafka: KafkaConfig | undefined
 }
@@ -118,6 +125,18 @@ export function loadConfig (env: Env = process.env): Config {
     if (!(value >= 1)) problems.push(`${name} must be a whole number of attempts per minute, 1 or more (got "${text}")`)
     return value
   }
+  const trustProxyText = read('TRUST_PROXY')
+  let trustProxy: Config['trustProxy'] = false
+  if (trustProxyText !== undefined && trustProxyText !== 'false') {
+    if (/^\d{1,2}$/.test(trustProxyText)) {
+      trustProxy = Number(trustProxyText)
+    } else {
+      const list = trustProxyText.split(',').map(item => item.trim()).filter(item => item !== '')
+      const bad = list.find(item => { const [address, bits, extra] = item.split('/'); return extra !== undefined || isIP(address ?? '') === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)) })
+      if (list.length === 0 || bad !== undefined) problems.push(`TRUST_PROXY must be a number of proxy hops (e.g. 1) or a comma-separated list of proxy addresses or networks (e.g. 10.0.0.0/8,127.0.0.1) (got "${trustProxyText}")`)
+      trustProxy = Object.freeze(list)
+    }
+  }
   const rateLimits = {
     loginPerMinute: perMinute('RATE_LIMIT_LOGIN_PER_MINUTE', 60),
     loginPerEmailPerMinute: perMinute('RATE_LIMIT_LOGIN_PER_EMAIL_PER_MINUTE', 10),
@@ -142,6 +161,7 @@ export function loadConfig (env: Env = process.env): Config {
     seedDemo: seedDemo === 'true',
     logLevel: logLevel as Config['logLevel'],
     rateLimits: Object.freeze(rateLimits),
+    trustProxy,
     kafka
   })
 }

@@ -42,7 +42,8 @@ const defaults: Config = {
   seedDemo: true,
   logLevel: 'info',
   kafka: undefined,
-  rateLimits: { loginPerMinute: 60, loginPerEmailPerMinute: 10, launchPerMinute: 600 }
+  rateLimits: { loginPerMinute: 60, loginPerEmailPerMinute: 10, launchPerMinute: 600 },
+  trustProxy: false
 }
 
 t.test('with nothing set, the service runs locally on port 3000 with a demo', async t => {
@@ -74,7 +75,8 @@ t.test('each setting is read', async t => {
     OUTBOUND_ADDRESSES: 'any',
     RATE_LIMIT_LOGIN_PER_MINUTE: '100',
     RATE_LIMIT_LOGIN_PER_EMAIL_PER_MINUTE: '5',
-    RATE_LIMIT_LAUNCH_PER_MINUTE: '5000'
+    RATE_LIMIT_LAUNCH_PER_MINUTE: '5000',
+    TRUST_PROXY: '10.0.0.0/8, 127.0.0.1'
   })
   t.strictSame(config, {
     port: 8080,
@@ -91,8 +93,11 @@ t.test('each setting is read', async t => {
     seedDemo: false,
     logLevel: 'warn',
     kafka: undefined,
-    rateLimits: { loginPerMinute: 100, loginPerEmailPerMinute: 5, launchPerMinute: 5000 }
+    rateLimits: { loginPerMinute: 100, loginPerEmailPerMinute: 5, launchPerMinute: 5000 },
+    trustProxy: ['10.0.0.0/8', '127.0.0.1']
   }, 'secrets of exactly the minimum length are accepted')
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1, 'TRUST_PROXY as a number of hops')
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
   for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
     t.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level, `LOG_LEVEL ${level}`)
   }
@@ -169,6 +174,8 @@ t.test('each invalid setting is refused with a message naming it and saying what
     [{ SEED_DEMO: 'yes' }, /^SEED_DEMO must be "true" or "false" \(got "yes"\)$/],
     [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)$/],
     [{ OUTBOUND_ADDRESSES: 'private' }, /^OUTBOUND_ADDRESSES must be "public" \(LMS and LRS calls reach public addresses only\) or "any" \(also private and loopback ones\) \(got "private"\)$/],
+    [{ TRUST_PROXY: 'the load balancer' }, /^TRUST_PROXY must be a number of proxy hops \(e\.g\. 1\) or a comma-separated list of proxy addresses or networks/],
+    [{ TRUST_PROXY: '10.0.0.0/8/9' }, /^TRUST_PROXY must be/],
     [{ RATE_LIMIT_LOGIN_PER_MINUTE: '0' }, /^RATE_LIMIT_LOGIN_PER_MINUTE must be a whole number of attempts per minute, 1 or more \(got "0"\)$/],
     [{ RATE_LIMIT_LAUNCH_PER_MINUTE: 'lots' }, /^RATE_LIMIT_LAUNCH_PER_MINUTE must be a whole number of attempts per minute, 1 or more \(got "lots"\)$/],
     [{ KAFKA_BROKERS: 'kafka.internal' }, /^KAFKA_BROKERS must be a comma-separated list of host:port such as 127\.0\.0\.1:9092 \(got "kafka\.internal"\)$/],

@@ -46,10 +46,20 @@ function securityHeaders (reply: FastifyReply): FastifyReply {
   return reply
 }
 
+/** TRUST_PROXY as fastify takes it: none, the first n hops, or these proxies. */
+function trustedProxies (trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  return [...trust]
+}
+
 export async function buildApp (ctx: AppContext, config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit: 1024 * 1024,
+    // Behind a proxy, the client's address (rate limits, logs) comes from X-Forwarded-For,
+    // believed only as far as TRUST_PROXY says.
+    trustProxy: trustedProxies(config.trustProxy),
     // LMS user ids (up to 255 characters) travel percent-encoded in paths.
     routerOptions: { maxParamLength: 3072 },
     // Clients send a request id to trace a request through our logs.

@@ -58,3 +58,21 @@ t.test('launches: the JSON launch answers 429; the launch pages an LMS opens sho
   t.ok(Number(page.headers['retry-after']) > 0)
   t.equal((await send('GET', '/lms/aicc/launch?package=p&revision=1&key=x', undefined, '203.0.113.9')).status, 404, 'another address is not limited (refused for what it is)')
 })
+
+t.test('behind a trusted proxy each client counts for itself; IPv6 clients count per /64', async t => {
+  const h = await harness(t)
+  const config = loadConfig({ DATA_DIR: h.dir, OPERATOR_TOKEN: operatorToken, SEED_DEMO: 'false', TRUST_PROXY: '127.0.0.1' })
+  const behindProxy = await buildApp(h.service.ctx, config, { rateLimits: limits })
+  const direct = await buildApp(h.service.ctx, { ...config, trustProxy: false }, { rateLimits: limits })
+  t.teardown(async () => { await behindProxy.close(); await direct.close() })
+  const login = (app: typeof direct, client: string) => app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client }, payload: { email: 'x@example.org', password: 'not the password' } })
+  for (let i = 0; i < 3; i++) t.equal((await login(behindProxy, '198.51.100.1')).statusCode, 401)
+  t.equal((await login(behindProxy, '198.51.100.1')).statusCode, 429, 'the fourth try of one client behind the proxy waits')
+  t.equal((await login(behindProxy, '198.51.100.2')).statusCode, 401, 'another client behind the same proxy does not')
+  for (let i = 0; i < 3; i++) await login(direct, `198.51.100.${10 + i}`)
+  t.equal((await login(direct, '198.51.100.99')).statusCode, 429, 'without TRUST_PROXY the header is not believed: all are the proxy')
+
+  for (let i = 0; i < 3; i++) await login(behindProxy, `2001:db8:1:2::${i + 1}`)
+  t.equal((await login(behindProxy, '2001:db8:1:2:ffff::9')).statusCode, 429, 'another address of the same IPv6 /64 is the same client')
+  t.equal((await login(behindProxy, '2001:db8:1:3::1')).statusCode, 401, 'the next /64 is another client')
+})
