@@ -22,7 +22,7 @@ import { openService } from '../src/service.ts'
 import { openStorage } from '../src/storage.ts'
 import { projectionsModule } from '../src/service.ts'
 import { createKafka } from '../src/kafka/client.ts'
-import { KafkaEventExporter, exportMessage } from '../src/kafka/event-export.ts'
+import { KafkaEventExporter, defaultRequestBytes, exportMessage, messageBytes } from '../src/kafka/event-export.ts'
 import { KafkaActivityConsumer } from '../src/kafka/activity-consumer.ts'
 import { seedDemo } from '../src/seed-demo.ts'
 import { authenticateAdmin } from '../src/app/accounts.ts'
@@ -59,8 +59,8 @@ export interface KafkaBenchResult {
 
 const silent = pino({ level: 'silent' })
 const progress = (line: string): void => { process.stderr.write(`[kafka bench] ${line}\n`) }
-/** As the exporter sends them (src/kafka/event-export.ts): requests of at most 768 KiB of values. */
-const requestBytes = 768 * 1024
+/** As the exporter sends them (src/kafka/event-export.ts). */
+const requestBytes = defaultRequestBytes
 
 /** Measures, and returns the rows for the report (bench/support/report.ts). */
 export async function benchKafka (options: KafkaBenchOptions = kafkaBenchDefaults): Promise<ResultRow[]> {
@@ -162,7 +162,7 @@ async function produceDirectly (kafka: Kafka, topic: string, records: readonly M
     let messages: Message[] = []
     let bytes = 0
     for (const record of records) {
-      const size = (record.value as string).length + 200
+      const size = messageBytes(record)
       if (bytes + size > requestBytes && messages.length > 0) {
         await producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 })
         messages = []

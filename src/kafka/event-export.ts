@@ -15,6 +15,9 @@ import { Signal } from '../store/signal.ts'
 import { ensureTopics } from './topics.ts'
 import { historyRecord } from '../app/history.ts'
 
+/** Requests stay under the broker's default limit of 1 MiB (message.max.bytes), with room to spare. */
+export const defaultRequestBytes = 768 * 1024
+
 export interface EventExportOptions {
   readonly topic: string
   /** Events read from the log at a time; each read is sent, acknowledged and checkpointed together. */
@@ -47,7 +50,7 @@ export class KafkaEventExporter {
   ) {
     this.checkpoint = exportCheckpointName(options.topic)
     this.batchEvents = options.batchEvents ?? 5000
-    this.requestBytes = options.requestBytes ?? 768 * 1024
+    this.requestBytes = options.requestBytes ?? defaultRequestBytes
   }
 
   /** The log position up to which every event is acknowledged by the broker and checkpointed. */
@@ -142,7 +145,7 @@ export class KafkaEventExporter {
     let bytes = 0
     for (const event of batch) {
       const message = exportMessage(event)
-      const size = (message.value as string).length + 200
+      const size = messageBytes(message)
       if (bytes + size > this.requestBytes && messages.length > 0) {
         await producer.sendBatch({ topicMessages: [{ topic: this.options.topic, messages }], acks: -1 })
         messages = []
@@ -178,7 +181,13 @@ export function exportMessage (event: RecordedEvent): Message {
     key: event.streamId,
     // The event as GET /v1/events and replay show it, secrets redacted.
     value: JSON.stringify(historyRecord(event)),
-    headers,
-    timestamp: String(event.recordedAt)
+    headers
   }
+}
+
+/** A record's size on the wire, near enough: its value and key in bytes (not characters), headers, framing. */
+export function messageBytes (message: Message): number {
+  let bytes = Buffer.byteLength(message.value as string) + Buffer.byteLength(String(message.key ?? '')) + 64
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + Buffer.byteLength(String(value)) + 8
+  return bytes
 }
