@@ -104,7 +104,8 @@ t.test('two instances on PostgreSQL: spread writes and reads, kill -9 the lease 
   await client.end()
   const missing = acknowledged.filter(id => !stored.includes(id))
   t.same(missing, [], `every acknowledged answer is in the log (${acknowledged.length} acknowledged)`)
-  t.equal(new Set(stored).size, stored.length, 'and none twice')
+  // None twice needs no check here: event ids are unique in the log (a constraint of the table).
+  // What could double is work done on both instances; the package build is that check.
   t.equal(built, '1', `the package was built once (PackageBuilt events: ${built})`)
   t.ok(ready.projections.every(p => p.position >= (last?.body.position ?? 0)), 'every projection reached the last write')
 })
