@@ -11,10 +11,11 @@ export async function startServiceProcess (dataDir: string, port: number, env: R
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'true', OUTBOUND_ADDRESSES: 'any', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
+    // stdout (the log) is not read: a pipe nobody drains would stall the service once full.
+    stdio: ['ignore', 'ignore', 'pipe']
   })
   let stderr = ''
-  child.stderr?.on('data', d => { stderr += String(d) })
+  child.stderr?.on('data', d => { stderr = (stderr + String(d)).slice(-10_000) })
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited: ${stderr}`)
