@@ -150,6 +150,9 @@ function makeCase (op: Operation, f: Fixture, rng: Rng, n: number): Case {
   return { method: op.method, url, headers, payload, label: `#${n} ${what} ${op.method} ${url.slice(0, 120)}` }
 }
 
+// Thousands of requests: on a slow machine this takes longer than a test file's usual 120 s.
+t.setTimeout(600_000)
+
 t.test(`every route, fuzzed from its schema (seed ${seed}, ${casesPerRoute} cases per route)`, async t => {
   const h = await harness(t)
   const f = await fixture(h)
@@ -198,6 +201,12 @@ t.test(`every route, fuzzed from its schema (seed ${seed}, ${casesPerRoute} case
       cases++
       if (res.statusCode >= 500) failures.push(`GET ${url.slice(0, 160)}: server error ${res.statusCode}: ${res.body.slice(0, 200)}`)
       if (res.statusCode >= 400 && (await h.service.ctx.store.readAll({ after: head })).some(e => !background(e))) failures.push(`GET ${url.slice(0, 160)}: refused, yet appended`)
+      if (res.statusCode >= 400) {
+        // A refusal page names its code for the learner's administrator: a registered one, with this status.
+        const code = /\bMS_ERR_[A-Z_]+/.exec(res.body)?.[0]
+        const registered = code === undefined ? undefined : errorCodes[code as keyof typeof errorCodes]
+        if (registered?.status !== res.statusCode) failures.push(`GET ${url.slice(0, 160)}: refused (${res.statusCode}) without a registered code of that status (${String(code)})`)
+      }
     }
   }
   t.comment(`${cases} cases; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`)
