@@ -11,3 +11,6 @@ import { lmsAdapterProjection } from './lms-adapter.ts'
 export const projections: readonly ProjectionDefinition[] = [
   accountsProjection, catalogProjection, learnersProjection, masteryProjection, lmsLinksProjection, packagesProjection, lmsAdapterProjection
 ] as readonly ProjectionDefinition[]
+
+/** Where worker threads (parallel replays) load these definitions from: this module. */
+export const projectionsModule = { url: import.meta.url, exportName: 'projections' } as const

@@ -5,7 +5,7 @@ import { ProjectionRunner } from './projections/runner.ts'
 import type { DefinitionsModule } from './projections/parallel-replay.ts'
 import { openStorage, type StorageChoice } from './storage.ts'
 import type { Lease } from './store/postgres/pg-lease.ts'
-import { projections } from '../projections/index.ts'
+import { projections, projectionsModule as projectionDefinitionsModule } from '../projections/index.ts'
 import type { AppContext } from './app/context.ts'
 import { PackageBuilder, type BuildFunction } from './packaging/package-builder.ts'
 import { DeliverySender, type DeliverySenderOptions } from './lms/delivery-sender.ts'
@@ -15,7 +15,7 @@ import { kafkaComponents, type KafkaComponents } from './kafka/kafka-components.
 import { outboundFetch, type OutboundPolicy } from './lms/outbound.ts'
 
 /** Where the replay workers find the projections the service runs. */
-export const projectionsModule: DefinitionsModule = { url: new URL('../projections/index.ts', import.meta.url).href, exportName: 'projections' }
+export const projectionsModule: DefinitionsModule = projectionDefinitionsModule
 
 export interface ServiceOptions {
   readonly dataDir: string

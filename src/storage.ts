@@ -111,8 +111,11 @@ function localContext (given: StorageContext): ResolvedContext {
 
 const newSecret = (): string => randomBytes(32).toString('base64url')
 
+/** The embedded store's file in DATA_DIR. */
+export const sqliteFile = (dataDir: string): string => join(dataDir, 'mastery-sync.sqlite')
+
 function openSqliteFile (context: StorageContext, synchronous: 'full' | 'normal') {
-  const filename = join(context.dataDir, 'mastery-sync.sqlite')
+  const filename = sqliteFile(context.dataDir)
   const db = openSqlite({ filename, synchronous })
   const checkpointer = new WalCheckpointer(db)
   return { db, filename, close: async () => { await checkpointer.close(); db.close() } }

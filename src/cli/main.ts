@@ -56,7 +56,7 @@ program.command('copy-log')
   .action(async (options: { to: string, batch: number }) => {
     const config = loadConfig()
     const target = parseTarget(options.to)
-    const { projectionsModule } = await import('../service.ts')
+    const { projectionsModule } = await import('../../projections/index.ts')
     const { openStorage, storageFromConfig } = await import('../storage.ts')
     const { copyLog } = await import('../store/copy-log.ts')
     const context = { now: Date.now, tokenSecret: 'copy-log', projectionsModule, log: pino({ level: 'silent' }) }

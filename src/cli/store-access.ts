@@ -11,19 +11,12 @@
 //   just before it starts; a service started while it runs is not kept out.
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import type { Config } from '../config.ts'
-import { openStorage, storageFromConfig, type Storage } from '../storage.ts'
+import { openStorage, sqliteFile, storageFromConfig, type Storage } from '../storage.ts'
+// Not from src/service.ts: loading the service (packaging and all) would double a replay's start-up.
+import { projectionsModule } from '../../projections/index.ts'
 
-/**
- * Where replay workers find the projections: src/service.ts says the same, but loading the
- * service (packaging and all) would double the start-up time of a replay.
- */
-const projectionsModule = { url: new URL('../../projections/index.ts', import.meta.url).href, exportName: 'projections' }
-
-/** Where openStorage keeps the embedded store in DATA_DIR (src/storage.ts). */
-const sqliteFile = (dataDir: string): string => join(dataDir, 'mastery-sync.sqlite')
 
 export class StoreBusyError extends Error {
   constructor (message: string) {
