@@ -6,7 +6,7 @@
 import { AppError } from '../errors.ts'
 import type { AiccLessonStatus } from '../domain/lms/aicc.ts'
 import { isHttpUrl } from '../domain/lms/xapi.ts'
-import { HacpClient, HacpError, LmsAddressRefusedError, LmsUnreachableError, type HacpSession } from '../lms/aicc-hacp.ts'
+import { addressRefused, HacpClient, HacpError, LmsAddressRefusedError, LmsUnreachableError, type HacpSession } from '../lms/aicc-hacp.ts'
 import type { AppContext } from './context.ts'
 import { launch, verifiedPackage } from './lms-sessions.ts'
 
@@ -34,7 +34,7 @@ export async function launchAicc (ctx: AppContext, input: AiccLaunchInput, clien
       throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not accept this course session (error ${error.code}${error.errorText === '' ? '' : `: ${error.errorText}`}). Please launch the course from your LMS again.`)
     }
     if (error instanceof LmsAddressRefusedError) {
-      throw new AppError('MS_ERR_LMS_ADDRESS_REFUSED', `Your LMS is at ${error.refusal.host}, which is not a public address, and this service only calls public addresses. If your LMS runs on a private network, ask the operator of this service to allow private addresses (OUTBOUND_ADDRESSES=any).`)
+      throw addressRefused(error)
     }
     if (error instanceof LmsUnreachableError) {
       throw new AppError('MS_ERR_LMS_UNREACHABLE', 'The course could not reach your LMS to find out who you are. Please try again in a moment; if it keeps happening, tell your administrator.')

@@ -11,7 +11,7 @@ import {
   parseCmi5LaunchData, parseCmi5LaunchParams, parseTincanLaunchParams,
   type Cmi5LaunchData, type LaunchQuery, type XapiAgent
 } from '../domain/lms/xapi.ts'
-import { LmsAddressRefusedError, LmsUnreachableError } from '../lms/aicc-hacp.ts'
+import { addressRefused, LmsAddressRefusedError, LmsUnreachableError } from '../lms/aicc-hacp.ts'
 import { LrsError, XapiClient, deterministicUuid, type XapiConnection } from '../lms/xapi-client.ts'
 import type { AppContext } from './context.ts'
 import { launch, verifiedPackage } from './lms-sessions.ts'
@@ -153,7 +153,7 @@ async function fromLms<T> (log: AppContext['log'], what: string, call: () => Pro
       throw new AppError('MS_ERR_LMS_REFUSED', `Your LMS did not ${what}. Please launch the course from your LMS again; if it keeps happening, tell your administrator.`)
     }
     if (error instanceof LmsAddressRefusedError) {
-      throw new AppError('MS_ERR_LMS_ADDRESS_REFUSED', `Your LMS is at ${error.refusal.host}, which is not a public address, and this service only calls public addresses. If your LMS runs on a private network, ask the operator of this service to allow private addresses (OUTBOUND_ADDRESSES=any).`)
+      throw addressRefused(error)
     }
     if (error instanceof LmsUnreachableError) {
       throw new AppError('MS_ERR_LMS_UNREACHABLE', `The course could not reach your LMS to ${what}. Please try again in a moment; if it keeps happening, tell your administrator.`)

@@ -5,6 +5,7 @@
 import { coreData, launchFacts, parseAiccData, parseHacpResponse, type AiccGroups, type AiccLaunchFacts } from '../domain/lms/aicc.ts'
 import type { LmsValues } from '../domain/lms/commit-values.ts'
 import { refusedAddress, type OutboundAddressRefused, type OutboundFetch } from './outbound.ts'
+import { AppError } from '../errors.ts'
 
 /** The LMS answered, with an HACP error: the request was understood and refused. Retrying will not help. */
 export class HacpError extends Error {
@@ -28,6 +29,11 @@ export class LmsAddressRefusedError extends LmsUnreachableError {
     super(command, refusal.message)
     this.name = 'LmsAddressRefusedError'
   }
+}
+
+/** What a learner whose launch named such an address is told (the launches of every format). */
+export function addressRefused (error: LmsAddressRefusedError): AppError {
+  return new AppError('MS_ERR_LMS_ADDRESS_REFUSED', `Your LMS is at ${error.refusal.host}, which is not a public address, and this service only calls public addresses. If your LMS runs on a private network, ask the operator of this service to allow private addresses (OUTBOUND_ADDRESSES=any).`)
 }
 
 export interface HacpSession {
