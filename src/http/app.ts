@@ -1,5 +1,5 @@
 // Builds the HTTP app from its dependencies; only the entry point listens.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -88,11 +88,17 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
 
   // Read your own writes across requests: a client may ask to read no older state
   // than the log position a write returned.
-  app.addHook('preHandler', async (request) => {
+  // Only reads wait, so the hook goes on GET routes only; other requests do not pay for it.
+  const waitForMinPosition = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const header = request.headers['x-min-position']
-    if (request.method !== 'GET' || typeof header !== 'string') return
-    const position = Number(header)
-    if (Number.isSafeInteger(position) && position > 0) await ctx.runner.waitFor(position, { timeoutMs: 5000 })
+    const position = typeof header === 'string' ? Number(header) : 0
+    if (!Number.isSafeInteger(position) || position <= 0) return done()
+    ctx.runner.waitFor(position, { timeoutMs: 5000 }).then(() => done(), done)
+  }
+  app.addHook('onRoute', route => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!methods.includes('GET')) return
+    route.preHandler = [waitForMinPosition, ...(route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler])]
   })
 
   await app.register(swagger, {
@@ -114,9 +120,9 @@ export async function buildApp (ctx: AppContext, config: Config, options: AppOpt
 
   // Every answer carries a CSP: pages set their own (player, admin page, launch pages, /docs);
   // everything else is data, which no browser should run or frame.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     securityHeaders(reply)
-    return payload
+    done(null, payload)
   })
 
   const deps = { ctx, config, limits: new RateLimits(options.rateLimits ?? config.rateLimits, ctx.now) }
