@@ -13,7 +13,7 @@ export const PackageBody = Type.Object({
 
 export const PackagePatch = Type.Object({
   title: Type.Optional(Title),
-  description: Type.Optional(LongText),
+  description: Type.Optional(Type.Union([LongText, Type.Null()], { description: 'For admins only; null (or an empty text) removes it' })),
   revokeEarlierLaunchKeys: Type.Optional(Type.Boolean({ description: 'true: a new revision whose zip is the only one that launches; zips of earlier revisions (a copy that leaked, say) are refused from now on. Upload the new zip to every LMS first.' }))
 }, { $id: `${base}PackagePatch.json`, title: 'PackagePatch', additionalProperties: false, minProperties: 1 })
 
@@ -24,6 +24,7 @@ const PackageView = Type.Object({
   description: Type.Optional(Type.String()),
   format: PackageFormat,
   revision: Type.Integer({ description: 'Bumped by every edit; a new revision must be downloaded and uploaded again to show a new title' }),
+  earliestLaunchRevision: Type.Optional(Type.Integer({ description: 'Set once earlier launch keys were revoked: zips of revisions before this one no longer launch' })),
   status: Type.Union([Type.Literal('building'), Type.Literal('ready'), Type.Literal('failed'), Type.Literal('retired')]),
   checksum: Type.Optional(Type.String({ description: 'SHA-256 of the zip; also its ETag' })),
   size: Type.Optional(Type.Integer()),

@@ -41,6 +41,7 @@ export function packageView (ctx: AppContext, doc: PackageDoc) {
     ...(doc.description === undefined ? {} : { description: doc.description }),
     format: doc.format,
     revision: doc.revision,
+    ...(doc.earliestLaunchRevision === undefined ? {} : { earliestLaunchRevision: doc.earliestLaunchRevision }),
     status: doc.status,
     ...(downloadable && doc.built !== undefined ? { checksum: doc.built.checksum, size: doc.built.size, fileName: doc.built.fileName, downloadUrl: `${ctx.publicUrl}/v1/packages/${doc.packageId}/download` } : {}),
     ...(doc.status === 'failed' && doc.failure !== undefined ? { failure: doc.failure.reason } : {}),
@@ -59,7 +60,7 @@ export const packages = {
     await run(ctx, admin, packageId, { type: 'RequestPackage', data: { packageId, profileId, ...input } })
     return packageView(ctx, await getPackage(ctx, admin.accountId, packageId))
   },
-  async revise (ctx: AppContext, admin: AdminPrincipal, packageId: string, input: { title?: string, description?: string, revokeEarlierLaunchKeys?: boolean }) {
+  async revise (ctx: AppContext, admin: AdminPrincipal, packageId: string, input: { title?: string, description?: string | null, revokeEarlierLaunchKeys?: boolean }) {
     requireLmsPlan(admin.plan)
     await getPackage(ctx, admin.accountId, packageId)
     await run(ctx, admin, packageId, { type: 'RevisePackage', data: input })

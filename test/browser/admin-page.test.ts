@@ -236,6 +236,21 @@ t.test('browser: sign in, the toggle, two packages, download, rename, retire, si
   t.match(renamed, { title: 'International Flags 2026', revision: 2, status: 'ready' }, 'the API has the new title as revision 2')
   await screenshot(t, page, '08-renamed')
 
+  // Remove the description, and stop earlier downloads from launching (a zip that leaked).
+  await details.getByLabel('Description (optional)').fill('')
+  await details.getByLabel('Stop earlier downloads from launching').check()
+  await details.getByRole('button', { name: 'Save changes' }).click()
+  const revokedNotice = page.getByRole('status').filter({ hasText: 'Saved as revision 3' })
+  await revokedNotice.waitFor()
+  t.match(await revokedNotice.textContent(), /Earlier downloads no longer launch: download the package again and upload it to every LMS/)
+  const revokedView = (await live.api('GET', `/v1/packages/${listed[0].packageId}`, { token: admin })).body
+  t.match(revokedView, { revision: 3, earliestLaunchRevision: 3 }, 'the API has the earlier launch keys revoked')
+  t.notOk('description' in revokedView, 'and the description removed')
+  await details.getByText('Only downloads of revision 3 or later', { exact: false }).waitFor()
+  t.match(await details.textContent(), /Description—/, 'the page shows no description')
+  t.notOk(await details.getByLabel('Stop earlier downloads from launching').isChecked(), 'the box is clear again for the next edit')
+  await screenshot(t, page, '08b-launch-keys-revoked')
+
   // Retire the second package, after a confirmation.
   await page.getByRole('button', { name: 'Details of Flags for 2004 LMSs (SCORM 2004 (4th edition))' }).click()
   await page.locator(`#retire-${listed[1].packageId}`).click()

@@ -27,6 +27,7 @@ t.test('revoking earlier launch keys: earlier zips are refused, later revisions 
   const revoked = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { revokeEarlierLaunchKeys: true } })
   t.equal(revoked.status, 202, revoked.text)
   t.equal(revoked.body.revision, 3, 'revoking makes a new revision, with a new key')
+  t.equal(revoked.body.earliestLaunchRevision, 3, 'the package says from which revision its zips launch')
   for (const revision of [1, 2]) {
     const refused = await launch(revision)
     t.equal(refused.status, 401, `revision ${revision} refused`)
@@ -39,8 +40,42 @@ t.test('revoking earlier launch keys: earlier zips are refused, later revisions 
   t.equal((await launch(3)).status, 201, 'a later edit without revoking keeps revision 3 working')
   t.equal((await launch(4)).status, 201)
   t.equal((await launch(2)).status, 401, 'and revoked keys stay revoked')
+  t.equal((await h.request('GET', `/v1/packages/${packageId}`, { token })).body.earliestLaunchRevision, 3, 'and the package still says so')
 
   const events = (await h.service.ctx.store.readStream(`package-${packageId}`)).filter(e => e.type === 'PackageRevised').map(e => e.data)
   t.match(events, [{ revision: 2 }, { revision: 3, earliestLaunchRevision: 3 }, { revision: 4 }], 'the revocation is an event of the log')
   t.notOk('earliestLaunchRevision' in (events[2] as object), 'only the revoking revision carries it')
+})
+
+t.test('a description can be removed with null or an empty text; removing none appends nothing', async t => {
+  const h = await harness(t)
+  const { adminKey: token } = await h.newAccount('growth')
+  const profile = await buildProfile(h, token)
+  const created = await h.request('POST', `/v1/profiles/${profile.profileId}/packages`, { token, body: { title: 'Flags', description: 'For the Moodle site', format: 'scorm12' } })
+  const packageId = created.body.packageId as string
+  t.equal(created.body.description, 'For the Moodle site')
+  t.notOk('earliestLaunchRevision' in created.body, 'no keys revoked yet')
+
+  const tooLong = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: 'x'.repeat(10_001) } })
+  t.equal(tooLong.status, 400, 'a description over 10,000 characters is refused')
+  t.equal(tooLong.body.error.code, 'MS_ERR_VALIDATION')
+  const head = await h.service.ctx.store.streamRevision(`package-${packageId}`)
+
+  const cleared = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: null } })
+  t.equal(cleared.status, 202, cleared.text)
+  t.notOk('description' in cleared.body, 'null removes the description')
+  t.equal(cleared.body.title, 'Flags', 'and leaves the title')
+  t.equal(cleared.body.revision, 2)
+  t.equal(await h.service.ctx.store.streamRevision(`package-${packageId}`), head + 1, 'one event: the revision')
+
+  for (const none of [null, '']) {
+    const again = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: none } })
+    t.equal(again.body.revision, 2, `removing (${JSON.stringify(none)}) a description that is not there changes nothing`)
+  }
+  t.equal(await h.service.ctx.store.streamRevision(`package-${packageId}`), head + 1, 'and appends nothing')
+
+  await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: 'Back again' } })
+  const emptied = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: '' } })
+  t.equal(emptied.status, 202, emptied.text)
+  t.notOk('description' in emptied.body, 'an empty text removes it too (as an emptied form field would)')
 })

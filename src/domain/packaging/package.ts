@@ -11,7 +11,8 @@ export type PackageEvent = EventOf<'PackageRequested' | 'PackageRevised' | 'Pack
 
 export type PackageCommand =
   | Command<'RequestPackage', { packageId: string, profileId: string, title: string, description?: string, format: PackageFormat }>
-  | Command<'RevisePackage', { title?: string, description?: string, revokeEarlierLaunchKeys?: boolean }>
+  /** description: null removes it. */
+  | Command<'RevisePackage', { title?: string, description?: string | null, revokeEarlierLaunchKeys?: boolean }>
   | Command<'RecordBuild', DataOf<'PackageBuilt'>>
   | Command<'RecordBuildFailure', DataOf<'PackageBuildFailed'>>
   | Command<'RetirePackage', Record<string, never>>
@@ -52,7 +53,7 @@ export const packageDecider: Decider<PackageState, PackageCommand, PackageEvent>
       case 'RevisePackage': {
         if (state.retired) return fail('MS_ERR_PACKAGE_RETIRED', 'This package was retired; create a new one instead.')
         const title = command.data.title ?? state.title
-        const description = command.data.description ?? state.description
+        const description = command.data.description === null ? undefined : command.data.description ?? state.description
         const revoke = command.data.revokeEarlierLaunchKeys === true
         if (title === state.title && description === state.description && !revoke) return []
         const revision = state.revision + 1

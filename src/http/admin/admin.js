@@ -9,7 +9,7 @@
 //   #/links                             linking users
 // Nothing is cached between screens: each asks the API again.
 import { api, download, session, ApiError } from './api.js'
-import { bytes, duration, field, fieldError, h, hidden, percent, table, uid, when } from './dom.js'
+import { bytes, checkField, duration, field, fieldError, h, hidden, percent, table, uid, when } from './dom.js'
 import { progressChart } from './chart.js'
 
 const main = document.getElementById('main')
@@ -416,12 +416,14 @@ function packageList (profile, formats, container) {
     const title = h('input', { id: `title-${p.packageId}`, type: 'text', maxlength: '200', value: p.title })
     const description = h('textarea', { id: `description-${p.packageId}`, rows: '3', maxlength: '10000' })
     description.value = p.description ?? ''
+    const revoke = h('input', { type: 'checkbox', id: `revoke-${p.packageId}` })
     const where = alertBox()
     const save = h('button', { type: 'submit', class: 'primary', text: 'Save changes' })
     const retired = p.status === 'retired'
     const form = h('form', { novalidate: true, 'aria-label': `Edit ${p.title}` },
       field('Title', title, 'Changing the title needs a new download: download the package again and re-upload it to your LMS. Packages already uploaded keep working.'),
-      field('Description (optional)', description, 'Only visible to admins.'),
+      field('Description (optional)', description, 'Only visible to admins. Empty it to remove it.'),
+      checkField('Stop earlier downloads from launching', revoke, 'For a copy of the zip that was shared where it should not be. Zips downloaded before you save stop launching at once: download the package again and upload it to every LMS that uses it.'),
       where,
       h('div', { class: 'actions' }, save))
     form.addEventListener('submit', (event) => {
@@ -431,15 +433,19 @@ function packageList (profile, formats, container) {
         fieldError(title, null)
         const body = {}
         if (title.value.trim() !== p.title) body.title = title.value.trim()
-        if (description.value.trim() !== (p.description ?? '') && description.value.trim() !== '') body.description = description.value.trim()
+        const described = description.value.trim()
+        if (described !== (p.description ?? '')) body.description = described === '' ? null : described
+        if (revoke.checked) body.revokeEarlierLaunchKeys = true
         if (Object.keys(body).length === 0) {
           notices.set(p.packageId, 'Nothing changed.')
           return refresh()
         }
         const revised = await api('PATCH', `/v1/packages/${encodeURIComponent(p.packageId)}`, body)
-        notices.set(p.packageId, body.title === undefined
-          ? 'Saved.'
-          : `Saved as revision ${revised.revision}. The new title shows only in a new download: download the package again and re-upload it to your LMS.`)
+        notices.set(p.packageId, body.revokeEarlierLaunchKeys === true
+          ? `Saved as revision ${revised.revision}. Earlier downloads no longer launch: download the package again and upload it to every LMS that uses it.`
+          : body.title === undefined
+            ? 'Saved.'
+            : `Saved as revision ${revised.revision}. The new title shows only in a new download: download the package again and re-upload it to your LMS.`)
         await refresh()
       }, where)
     })
@@ -447,6 +453,7 @@ function packageList (profile, formats, container) {
       ['Format', formatName(p.format)],
       ['Status', { building: 'Generating…', ready: 'Ready to download', failed: `Generation failed: ${p.failure ?? ''}`, retired: 'Retired' }[p.status]],
       ['Revision', String(p.revision)],
+      p.earliestLaunchRevision === undefined ? null : ['Launches', `Only downloads of revision ${p.earliestLaunchRevision} or later; earlier ones were stopped`],
       ['Description', p.description ?? '—'],
       p.fileName === undefined ? null : ['File', `${p.fileName} (${bytes(p.size)})`],
       p.checksum === undefined ? null : ['SHA-256', p.checksum],

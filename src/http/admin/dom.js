@@ -42,6 +42,16 @@ export function field (label, input, hint) {
     h('p', { class: 'field-error', id: errorId }))
 }
 
+/** A checkbox with its label beside it and a hint below, tied with aria-describedby. */
+export function checkField (label, input, hint) {
+  if (input.id === '') input.id = uid('check')
+  const hintId = `${input.id}-hint`
+  input.setAttribute('aria-describedby', hintId)
+  return h('div', { class: 'field check-field' },
+    h('div', { class: 'check-line' }, input, h('label', { for: input.id, text: label })),
+    h('p', { class: 'hint', id: hintId, text: hint }))
+}
+
 /** Marks a field's input as wrong, with the words next to it; null clears it. */
 export function fieldError (input, message) {
   const error = document.getElementById(`${input.id}-error`)
