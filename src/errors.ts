@@ -44,7 +44,7 @@ export const errorCodes = {
   MS_ERR_LMS_INTEGRATION_OFF: { status: 403, description: 'LMS integration is turned off for this Mastery Profile; an admin can turn it on.' },
   MS_ERR_LMS_USER_NOT_LINKED: { status: 403, description: 'This LMS user is not linked to a learner; an admin must link them first.' },
   MS_ERR_LMS_LINK_CONFLICT: { status: 409, description: 'This LMS user id is already linked to another learner in the account; unlink it first.' },
-  MS_ERR_LMS_SESSION_ENDED: { status: 409, description: 'This LMS session has ended; launch the course from the LMS again.' },
+  MS_ERR_LMS_SESSION_ENDED: { status: 409, description: 'This LMS session has ended (exited, or open past the 12-hour session); launch the course from the LMS again. Its Exit still commits.' },
   MS_ERR_LOCKED_TO_PROFILE: { status: 403, description: 'An LMS session is locked to the profile it was launched for.' },
   MS_ERR_INVALID_FILTER: { status: 400, description: 'A history filter (GET /v1/events, the CLI\'s replay) is not usable: an unknown event type, a stream pattern with * elsewhere than at the end, a time that is not ISO 8601, or from not before to; the message says which.' },
   MS_ERR_CSV_INVALID: { status: 400, description: 'The CSV could not be read; the message says which line and why.' },

@@ -121,7 +121,13 @@ async function findLearnerByEmail (ctx: AppContext, email: string, accountId?: s
 export async function authenticateLearner (ctx: AppContext, token: string): Promise<LearnerPrincipal> {
   const invalid = (): AppError => new AppError('MS_ERR_UNAUTHENTICATED', 'Your session is not valid or has ended: sign in again.')
   const claims = readLearnerToken(token, ctx.tokenSecret)
-  if (claims === undefined || claims.exp * 1000 <= ctx.now()) throw invalid()
+  if (claims === undefined) throw invalid()
+  if (claims.exp * 1000 <= ctx.now()) {
+    // A course left open in an LMS past the session's lifetime: its exit still commits what
+    // the learner did (POST /v1/lms/sessions/{id}/exit checks the token's signature, not its age).
+    if (claims.lms !== undefined) throw new AppError('MS_ERR_LMS_SESSION_ENDED', `This course was open for more than ${sessionLifetimeMs / 3600_000} hours, so its session timed out. Choose Exit to send your progress to your LMS, then launch the course from your LMS again.`)
+    throw invalid()
+  }
   let doc = await ctx.runner.get<LearnerDoc>('learners', `learner:${claims.lid}`)
   if (doc?.sessions[claims.sid] === undefined) {
     // Signed by us, but unknown here: the session may have been opened through another instance

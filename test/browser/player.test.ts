@@ -6,7 +6,7 @@
 //                 Mini Moments, cards, no password control, "Exit", progress posted to the parent.
 import t, { type Test } from 'tap'
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core'
-import { launchKeyFor } from '../../src/app/credentials.ts'
+import { launchKeyFor, readLearnerToken, signLearnerToken } from '../../src/app/credentials.ts'
 import { launchChromium, screenshot, startLiveService, startLmsParent, type LiveService } from '../helpers/browser.ts'
 
 type Ui = Page | FrameLocator
@@ -229,9 +229,30 @@ t.test('browser: LMS mode — locked to the launched profile, Mini Moments, Exit
   t.equal((await live.api('POST', `/v1/lms/sessions/${launch.sessionId}/exit`, { token: launch.token, body: { how: 'exit' } })).status, 200)
   await page.reload()
   await heading(page.frameLocator('#player'), 'Session ended')
-  await page.frameLocator('#player').getByText('This session has ended. Launch the course from your LMS again.').waitFor()
+  await page.frameLocator('#player').getByText('This LMS session has ended; launch the course from your LMS again.').waitFor()
   await screenshot(page, 'lms-08-ended')
   t.same(problems, [], 'no page errors or blocked resources')
+})
+
+t.test('browser: LMS mode — a course open past its session\'s 12 hours says so, and Exit still reaches the parent', async t => {
+  const launch = await launchFromLms(live, lmsPackage)
+  // The same session, as its token reads 12 hours on: signed as the service signs, expired.
+  const secret = live.service.ctx.tokenSecret
+  const claims = readLearnerToken(launch.token, secret)
+  if (claims === undefined) throw new Error('the launch token does not read')
+  const expired = signLearnerToken({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, secret)
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  await page.goto(lmsParent.pageUrl(playerSrc(launch.playerUrl.replace(launch.token, expired), lmsParent.origin)))
+  const player = page.frameLocator('#player')
+  await heading(player, 'Session ended')
+  await player.getByText('open for more than 12 hours', { exact: false }).waitFor()
+  t.match(await player.locator('p.ended').textContent(), /Choose Exit to send your progress to your LMS, then launch the course from your LMS again/)
+  await screenshot(page, 'lms-09-timed-out')
+  await player.getByRole('button', { name: 'Exit', exact: true }).click()
+  await waitFor(async () => (await page.evaluate(() => window.messages as { data: any }[])).some(m => m.data?.type === 'exit'), 'the exit message')
+  t.equal((await live.api('POST', `/v1/lms/sessions/${launch.sessionId}/exit`, { token: expired, body: { how: 'exit' } })).status, 200, 'the launcher\'s exit with that token commits')
 })
 
 t.test('browser: LMS mode posts nothing to a parent whose origin differs from parentOrigin', async t => {

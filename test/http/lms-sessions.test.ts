@@ -73,6 +73,32 @@ t.test('a launch opens a session locked to the profile, auto-assigns it, and com
   t.equal(after.body.error.code, 'MS_ERR_LMS_SESSION_ENDED', 'the session token is void after exit')
 })
 
+t.test('a course left open past the 12-hour session: the player says so, and Exit still commits what was done', async t => {
+  const { h, profile, launchBody } = await setup(t, { goal: 3, concepts: 2 })
+  const launched = await h.request('POST', '/v1/lms/launch', { body: launchBody() })
+  const { sessionId, token } = launched.body
+  await answerAll(h, token, profile.profileId)
+  h.clock.now += 13 * 3600_000
+
+  const late = await h.request('POST', '/v1/me/moments', { token, body: {} })
+  t.equal(late.status, 409, late.text)
+  t.equal(late.body.error.code, 'MS_ERR_LMS_SESSION_ENDED')
+  t.match(late.body.error.message, /open for more than 12 hours.*Choose Exit to send your progress to your LMS/, 'the learner is told what to do')
+  t.equal((await commits(h)).length, 0, 'nothing committed yet')
+
+  const exited = await h.request('POST', `/v1/lms/sessions/${sessionId}/exit`, { token, body: { how: 'exit' } })
+  t.equal(exited.status, 200, exited.text)
+  t.ok(exited.body.values.scoreRaw > 0, 'the answers given in time reach the LMS')
+  t.equal(exited.body.values.sessionMs, 13 * 3600_000)
+  t.equal((await commits(h)).length, 1, 'committed once')
+
+  // A token that is not ours gets no LMS words, expired or not.
+  const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+  const refused = await h.request('POST', '/v1/me/moments', { token: forged, body: {} })
+  t.equal(refused.status, 401)
+  t.equal(refused.body.error.code, 'MS_ERR_UNAUTHENTICATED')
+})
+
 t.test('launch refusals are clear and write nothing to the session log', async t => {
   const { h, account, token, profile, packageId, launchBody } = await setup(t)
   const code = async (body: Record<string, unknown>) => (await h.request('POST', '/v1/lms/launch', { body })).body.error?.code

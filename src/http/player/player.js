@@ -118,7 +118,8 @@ function sessionEnded (error) {
 
 /** Every action ends here when it fails: the learner reads what went wrong and what to do. */
 function handleError (error) {
-  if (lms && sessionEnded(error)) return showEnded()
+  // The service says why an LMS session ended (exited, timed out); a refused token has no LMS words.
+  if (lms && sessionEnded(error)) return showEnded(error.code === 'MS_ERR_LMS_SESSION_ENDED' ? error.message : undefined)
   if (!lms && error instanceof ApiError && error.status === 401 && token !== '') {
     forgetToken()
     return showSignIn({ error: error.message })
@@ -505,10 +506,10 @@ function exitOnUnload () {
   navigator.sendBeacon(new URL(`v1/lms/sessions/${encodeURIComponent(launch.session)}/exit`, apiBase), new Blob([body], { type: 'text/plain' }))
 }
 
-function showEnded () {
+function showEnded (why = 'This session has ended. Launch the course from your LMS again.') {
   show({ title: 'Session ended', homeButton: false },
     h('h1', { text: 'Session ended' }),
-    h('p', { class: 'ended', text: 'This session has ended. Launch the course from your LMS again.' }))
+    h('p', { class: 'ended', text: why }))
 }
 
 // ------------------------------------------------------------------ start
