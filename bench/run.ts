@@ -74,6 +74,8 @@ interface HttpResults {
   readonly batchSpread: LoadResult
   readonly singleNormal: LoadResult
   readonly singleNoProjections: LoadResult
+  /** Single-event ingest ÷ hello-world of the same round, round by round (how much the ratio moves). */
+  readonly singleRoundRatios: readonly number[]
   readonly all: readonly LoadResult[]
 }
 
@@ -116,6 +118,7 @@ async function runHttp (p: Plan): Promise<HttpResults> {
     batchSpread: best('batchSpread'),
     singleNormal: best('singleNormal'),
     singleNoProjections: best('singleNoProjections'),
+    singleRoundRatios: (results.get('single') ?? []).map((single, i) => single.requestsPerSecond / (results.get('hello')?.[i]?.requestsPerSecond ?? Number.NaN)),
     all: [...results.values()].flat()
   }
 }
@@ -136,6 +139,14 @@ function rows (p: Plan, append: readonly StoreAppendResult[], http: HttpResults,
   }
   const hello = `fastify hello-world: ${perSecond(http.hello.requestsPerSecond, 'req')}`
   out.push(ratioRow('2. POST /v1/activity, 1 event/request (demo learner)', perSecond(http.single.requestsPerSecond, 'req'), http.single.requestsPerSecond, hello, http.hello.requestsPerSecond, 0.35))
+  out.push({
+    benchmark: '   same, round by round: each round\'s run ÷ that round\'s hello-world (how far the ratio moves)',
+    value: http.singleRoundRatios.map(r => r.toFixed(3)).join(' / '),
+    baseline: 'hello-world of the same round',
+    ratio: '—',
+    target: '(context)',
+    pass: undefined
+  })
   out.push(ratioRow(`   same, spread over ${p.spreadLearners} learners`, perSecond(http.singleSpread.requestsPerSecond, 'req'), http.singleSpread.requestsPerSecond, hello, http.hello.requestsPerSecond, undefined))
   out.push(ratioRow('   same, demo learner, SQLITE_SYNCHRONOUS=normal', perSecond(http.singleNormal.requestsPerSecond, 'req'), http.singleNormal.requestsPerSecond, hello, http.hello.requestsPerSecond, undefined))
   out.push(ratioRow('   a bare fastify POST of the same body, answered 202 (the HTTP + JSON floor)', perSecond(http.barePost.requestsPerSecond, 'req'), http.barePost.requestsPerSecond, hello, http.hello.requestsPerSecond, undefined))
