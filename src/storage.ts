@@ -75,7 +75,7 @@ export async function openStorage (choice: StorageChoice, given: StorageContext)
       tokenSecret: context.tokenSecret,
       store: new PgEventStore(pool, { now: context.now }),
       ...pgSideStores(pool, context),
-      lease: new PgLease(choice.url),
+      lease: new PgLease(choice.url, undefined, { warn: message => given.log.warn(message) }),
       close: async () => { await pool.end() }
     }
   }
@@ -84,7 +84,7 @@ export async function openStorage (choice: StorageChoice, given: StorageContext)
     if (choice.databaseUrl !== undefined) {
       const pool = await openPostgres({ connectionString: choice.databaseUrl, onError: error => given.log.warn({ err: error }, 'a pooled PostgreSQL connection failed') })
       const context = { ...given, tokenSecret: given.tokenSecret ?? await sharedSecret(pool, 'token-secret', newSecret) }
-      return { tokenSecret: context.tokenSecret, store, ...pgSideStores(pool, context), lease: new PgLease(choice.databaseUrl), close: async () => { await pool.end() } }
+      return { tokenSecret: context.tokenSecret, store, ...pgSideStores(pool, context), lease: new PgLease(choice.databaseUrl, undefined, { warn: message => given.log.warn(message) }), close: async () => { await pool.end() } }
     }
     const context = localContext(given)
     const side = openSqliteFile(context, 'full')

@@ -32,6 +32,12 @@ export async function getPackage (ctx: AppContext, accountId: string, packageId:
   return doc
 }
 
+/** A description as kept: without surrounding blanks; nothing but blanks is none (null). */
+function adminNote (description: string | null | undefined): string | null {
+  const trimmed = description?.trim() ?? ''
+  return trimmed === '' ? null : trimmed
+}
+
 export function packageView (ctx: AppContext, doc: PackageDoc) {
   const downloadable = doc.status === 'ready'
   return {
@@ -57,13 +63,16 @@ export const packages = {
     const info = packageFormats.find(f => f.format === input.format)
     if (info?.available !== true) throw new AppError('MS_ERR_FORMAT_NOT_AVAILABLE', `${info?.name ?? input.format} packages are not available yet; choose another format.`)
     const packageId = ctx.newId('pkg')
-    await run(ctx, admin, packageId, { type: 'RequestPackage', data: { packageId, profileId, ...input } })
+    const { description, ...rest } = input
+    const described = adminNote(description)
+    await run(ctx, admin, packageId, { type: 'RequestPackage', data: { packageId, profileId, ...rest, ...(described === null ? {} : { description: described }) } })
     return packageView(ctx, await getPackage(ctx, admin.accountId, packageId))
   },
   async revise (ctx: AppContext, admin: AdminPrincipal, packageId: string, input: { title?: string, description?: string | null, revokeEarlierLaunchKeys?: boolean }) {
     requireLmsPlan(admin.plan)
     await getPackage(ctx, admin.accountId, packageId)
-    await run(ctx, admin, packageId, { type: 'RevisePackage', data: input })
+    const { description, ...rest } = input
+    await run(ctx, admin, packageId, { type: 'RevisePackage', data: { ...rest, ...(description === undefined ? {} : { description: adminNote(description) }) } })
     return packageView(ctx, await getPackage(ctx, admin.accountId, packageId))
   },
   async retire (ctx: AppContext, admin: AdminPrincipal, packageId: string) {

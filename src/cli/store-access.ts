@@ -88,6 +88,12 @@ export async function openStore (config: Config, options: { requireAlone?: strin
   }
   let alone = sqliteFree
   if (storage.lease !== undefined) {
+    // Holding the lease, the command may be writing read models: losing it (a service instance
+    // may take it next) must stop the command at once, as it stops a service.
+    storage.lease.onLost(error => {
+      process.stderr.write(`lost the lease on background work of this database (${error.message}): stopping. Run the command again.\n`)
+      process.exit(1)
+    })
     alone = await storage.lease.tryAcquire().catch(async (error: unknown) => { await close(); throw error })
     if (!alone && what !== undefined) {
       await close()

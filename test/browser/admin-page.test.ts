@@ -240,6 +240,13 @@ t.test('browser: sign in, the toggle, two packages, download, rename, retire, si
   await details.getByLabel('Description (optional)').fill('')
   await details.getByLabel('Stop earlier downloads from launching').check()
   await details.getByRole('button', { name: 'Save changes' }).click()
+  // Asked first: it breaks every zip already in an LMS. Cancel keeps everything as it was.
+  await details.getByText('Stop every earlier download of "International Flags 2026" from launching?', { exact: false }).waitFor()
+  await details.getByRole('button', { name: 'Cancel' }).click()
+  t.equal((await live.api('GET', `/v1/packages/${listed[0].packageId}`, { token: admin })).body.revision, 2, 'cancelled: nothing saved')
+  await details.getByRole('button', { name: 'Save changes' }).click()
+  await screenshot(t, page, '08a-confirm-stop-earlier-downloads')
+  await details.getByRole('button', { name: 'Stop earlier downloads and save' }).click()
   const revokedNotice = page.getByRole('status').filter({ hasText: 'Saved as revision 3' })
   await revokedNotice.waitFor()
   t.match(await revokedNotice.textContent(), /Earlier downloads no longer launch: download the package again and upload it to every LMS/)

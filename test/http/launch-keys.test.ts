@@ -78,4 +78,12 @@ t.test('a description can be removed with null or an empty text; removing none a
   const emptied = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: '' } })
   t.equal(emptied.status, 202, emptied.text)
   t.notOk('description' in emptied.body, 'an empty text removes it too (as an emptied form field would)')
+
+  const padded = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: '  For the Moodle site \n' } })
+  t.equal(padded.body.description, 'For the Moodle site', 'kept without surrounding blanks')
+  const blank = await h.request('PATCH', `/v1/packages/${packageId}`, { token, body: { description: '   ' } })
+  t.notOk('description' in blank.body, 'nothing but blanks removes it')
+  const createdBlank = await h.request('POST', `/v1/profiles/${profile.profileId}/packages`, { token, body: { title: 'Flags again', description: ' \t ', format: 'scorm12' } })
+  t.equal(createdBlank.status, 202, createdBlank.text)
+  t.notOk('description' in createdBlank.body, 'a new package with a blank description has none')
 })

@@ -420,12 +420,32 @@ function packageList (profile, formats, container) {
     const where = alertBox()
     const save = h('button', { type: 'submit', class: 'primary', text: 'Save changes' })
     const retired = p.status === 'retired'
+    const actions = h('div', { class: 'actions' }, save)
     const form = h('form', { novalidate: true, 'aria-label': `Edit ${p.title}` },
       field('Title', title, 'Changing the title needs a new download: download the package again and re-upload it to your LMS. Packages already uploaded keep working.'),
       field('Description (optional)', description, 'Only visible to admins. Empty it to remove it.'),
       checkField('Stop earlier downloads from launching', revoke, 'For a copy of the zip that was shared where it should not be. Zips downloaded before you save stop launching at once: download the package again and upload it to every LMS that uses it.'),
       where,
-      h('div', { class: 'actions' }, save))
+      actions)
+    const saveChanges = async (body) => {
+      const revised = await api('PATCH', `/v1/packages/${encodeURIComponent(p.packageId)}`, body)
+      notices.set(p.packageId, body.revokeEarlierLaunchKeys === true
+        ? `Saved as revision ${revised.revision}. Earlier downloads no longer launch: download the package again and upload it to every LMS that uses it.`
+        : body.title === undefined
+          ? 'Saved.'
+          : `Saved as revision ${revised.revision}. The new title shows only in a new download: download the package again and re-upload it to your LMS.`)
+      await refresh()
+    }
+    // Stopping earlier downloads breaks every zip already in an LMS: ask first, as retiring does.
+    const confirmRevoke = (body) => {
+      const confirmId = uid('confirm')
+      const yes = button('Stop earlier downloads and save', () => saveChanges(body), { class: 'danger', 'aria-describedby': confirmId, where })
+      const no = h('button', { type: 'button', text: 'Cancel' })
+      no.addEventListener('click', () => { actions.textContent = ''; actions.append(save); save.focus() })
+      actions.textContent = ''
+      actions.append(h('p', { id: confirmId, text: `Stop every earlier download of "${p.title}" from launching? Learners who launch a zip downloaded before now are refused until you upload the new download to their LMS.` }), yes, no)
+      yes.focus()
+    }
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       busy(save, async () => {
@@ -434,19 +454,14 @@ function packageList (profile, formats, container) {
         const body = {}
         if (title.value.trim() !== p.title) body.title = title.value.trim()
         const described = description.value.trim()
-        if (described !== (p.description ?? '')) body.description = described === '' ? null : described
+        if (described !== (p.description ?? '').trim()) body.description = described === '' ? null : described
         if (revoke.checked) body.revokeEarlierLaunchKeys = true
         if (Object.keys(body).length === 0) {
           notices.set(p.packageId, 'Nothing changed.')
           return refresh()
         }
-        const revised = await api('PATCH', `/v1/packages/${encodeURIComponent(p.packageId)}`, body)
-        notices.set(p.packageId, body.revokeEarlierLaunchKeys === true
-          ? `Saved as revision ${revised.revision}. Earlier downloads no longer launch: download the package again and upload it to every LMS that uses it.`
-          : body.title === undefined
-            ? 'Saved.'
-            : `Saved as revision ${revised.revision}. The new title shows only in a new download: download the package again and re-upload it to your LMS.`)
-        await refresh()
+        if (body.revokeEarlierLaunchKeys === true) return confirmRevoke(body)
+        await saveChanges(body)
       }, where)
     })
     const facts = [

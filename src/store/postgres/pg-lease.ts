@@ -17,7 +17,12 @@ export interface PgLeaseOptions {
   readonly heartbeatMs?: number
   /** No answer for this long and the lease counts as lost (default 10 s). */
   readonly lostAfterMs?: number
+  /** Told when a setting of the lease session could not be made (the lease still works). */
+  readonly warn?: (message: string) => void
 }
+
+/** How long connecting, asking for the lock and closing may take on the lease's connection. */
+const connectionTimeoutMs = 10_000
 
 /**
  * How the server notices a lease session's client has gone silent, set on that session: an idle
@@ -28,6 +33,9 @@ export interface PgLeaseOptions {
  */
 export const serverKeepalive = { idleSeconds: 15, intervalSeconds: 5, count: 3, userTimeoutMs: 30_000 } as const
 export const serverProbeAfterSeconds = Math.min(serverKeepalive.idleSeconds + serverKeepalive.intervalSeconds * serverKeepalive.count, serverKeepalive.userTimeoutMs / 1000)
+
+/** A holder must have counted its lease lost this long before the server can let go (event-loop delays, clock granularity). */
+const safetyMarginMs = 10_000
 
 export interface Lease {
   /** Takes the lease if it is free; true while held. */
@@ -42,30 +50,47 @@ export class PgLease implements Lease {
   private held = false
   private lost: ((error: Error) => void) | undefined
   private heartbeat: NodeJS.Timeout | undefined
-  private readonly heartbeatMs: number
+  private readonly tickMs: number
   private readonly lostAfterMs: number
+  private readonly warn: (message: string) => void
 
   constructor (private readonly connectionString: string, private readonly key = leaderLock, options: PgLeaseOptions = {}) {
-    this.heartbeatMs = options.heartbeatMs ?? 2_000
     this.lostAfterMs = options.lostAfterMs ?? 10_000
-    if (this.lostAfterMs >= serverProbeAfterSeconds * 1000) throw new Error(`lostAfterMs must be below ${serverProbeAfterSeconds * 1000} ms, when the server lets go of a silent lease session`)
+    this.tickMs = Math.min(options.heartbeatMs ?? 2_000, this.lostAfterMs / 4)
+    this.warn = options.warn ?? (() => {})
+    // The loss is seen at a tick: up to lostAfterMs + one tick after the last answered question.
+    const latestMs = serverProbeAfterSeconds * 1000 - safetyMarginMs
+    if (this.lostAfterMs + this.tickMs > latestMs) throw new Error(`lostAfterMs plus one heartbeat must stay within ${latestMs} ms, ${safetyMarginMs} ms before the server lets go of a silent lease session`)
   }
 
   async tryAcquire (): Promise<boolean> {
     if (this.held) return true
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'mastery-sync lease', keepAlive: true })
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'mastery-sync lease',
+      keepAlive: true,
+      // A database out of reach must not hold up the attempt (and whoever waits for it).
+      connectionTimeoutMillis: connectionTimeoutMs,
+      query_timeout: connectionTimeoutMs
+    })
     client.on('error', () => {})
     await client.connect()
     try {
+      // Each on its own: a setting the server does not take (a Unix socket ignores them, an older
+      // or a compatible server may refuse one) only makes it slower to free a vanished holder's lock.
       const { idleSeconds, intervalSeconds, count, userTimeoutMs } = serverKeepalive
-      await client.query(`SET tcp_keepalives_idle = ${idleSeconds}; SET tcp_keepalives_interval = ${intervalSeconds}; SET tcp_keepalives_count = ${count}; SET tcp_user_timeout = ${userTimeoutMs}`)
+      for (const [name, value] of [['tcp_keepalives_idle', idleSeconds], ['tcp_keepalives_interval', intervalSeconds], ['tcp_keepalives_count', count], ['tcp_user_timeout', userTimeoutMs]] as const) {
+        await client.query(`SET ${name} = ${value}`).catch((error: unknown) => {
+          this.warn(`the lease session could not set ${name} (${error instanceof Error ? error.message : String(error)}): a holder that vanishes keeps the lease until the operating system gives up on its connection`)
+        })
+      }
       const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [advisoryLockSpace, this.key])
       if (rows[0]?.held !== true) {
-        await client.end()
+        await closeClient(client)
         return false
       }
     } catch (error) {
-      await client.end().catch(() => {})
+      await closeClient(client)
       throw error
     }
     this.client = client
@@ -85,18 +110,25 @@ export class PgLease implements Lease {
   }
 
   private startHeartbeat (client: pg.Client, onBroken: (error: Error) => void): void {
-    let answeredAt = Date.now()
+    // Monotonic time (a wall clock stepped back would postpone the loss), counted from when the
+    // last answered question was sent: the database heard from us then at the latest.
+    let heardAt = performance.now()
     let asking = false
+    const silentMs = (): number => Math.round(performance.now() - heardAt)
     this.heartbeat = setInterval(() => {
-      const silentMs = Date.now() - answeredAt
-      if (silentMs >= this.lostAfterMs) {
-        onBroken(new Error(`the database has not answered on the lease's connection for ${silentMs} ms: counting the lease as lost before the database lets go of it`))
+      if (silentMs() >= this.lostAfterMs) {
+        // Timers run before I/O: after a stalled event loop an answer may be waiting to be read.
+        // Look once more after this turn's I/O.
+        setImmediate(() => {
+          if (silentMs() >= this.lostAfterMs) onBroken(new Error(`the database has not answered on the lease's connection for ${silentMs()} ms: counting the lease as lost before the database lets go of it`))
+        })
         return
       }
       if (asking) return
       asking = true
-      client.query('SELECT 1').then(() => { answeredAt = Date.now() }, () => {}).finally(() => { asking = false })
-    }, Math.min(this.heartbeatMs, this.lostAfterMs / 4))
+      const sentAt = performance.now()
+      client.query('SELECT 1').then(() => { heardAt = Math.max(heardAt, sentAt) }, () => {}).finally(() => { asking = false })
+    }, this.tickMs)
     this.heartbeat.unref()
   }
 
@@ -114,7 +146,7 @@ export class PgLease implements Lease {
     const client = this.client
     this.held = false
     this.client = undefined
-    await client?.end().catch(() => {})
+    if (client !== undefined) await closeClient(client)
   }
 }
 
@@ -122,4 +154,13 @@ export class PgLease implements Lease {
 function destroySocket (client: pg.Client): void {
   const socket = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream
   socket?.destroy?.()
+}
+
+/** Ends the connection, waiting for the server at most a while: a link that went silent would hold it for minutes. */
+async function closeClient (client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const gaveUp = new Promise<void>(resolve => { timer = setTimeout(resolve, connectionTimeoutMs) })
+  await Promise.race([client.end().catch(() => {}), gaveUp])
+  clearTimeout(timer)
+  destroySocket(client)
 }
