@@ -353,8 +353,10 @@ fastify's \`reply.elapsedTime\` per request. Runs in this process, after everyth
   each of ${quick ? 1 : 3} repetitions; the repetition with the median ratio is reported (its lag too).
   ${p.pg.writers} writers, each appending ${p.pg.appendsPerWriter} times ${p.pg.batch} \`ActivityAnswered\` events to 20 streams of its
   own through \`PgEventStore\` (a pool of ${p.pg.writers + 2} connections), while a live subscription reads the log.
-  Lag is the subscriber's clock at delivery minus the event's recorded time (the time passed to
-  the append, taken just before its round trip).
+  Lag is from the call of the event's append to its delivery to the subscriber (one clock, this
+  process's), so it includes the wait for a place in a group as well as the round trips. The
+  events are made (parsed into objects, as the store takes them) before the clock starts, as
+  the raw side's rows are.
 - **Raw baseline:** the same rows, one multi-row \`INSERT\` per append over ${p.pg.writers} connections of the same
   pool, into a table made \`LIKE events INCLUDING ALL\` (same columns, keys and indexes), with
   positions and revisions worked out beforehand: what the rows cost without expected-revision
