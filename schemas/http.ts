@@ -58,6 +58,7 @@ export const ProfileBody = object('ProfileBody', { name: Title })
 export const ProfilePatch = object('ProfilePatch', { name: Title })
 export const GoalBody = object('GoalBody', { goal: Goal })
 export const LmsIntegrationBody = object('LmsIntegrationBody', { enabled: Type.Boolean() })
+export const LmsIntegrationReply = object('LmsIntegrationReply', { enabled: Type.Boolean({ description: 'The toggle as it is now' }), position: Position })
 export const ProfileReply = object('ProfileReply', {
   profileId: Id,
   name: Type.String(),
@@ -124,7 +125,7 @@ export const ActivityBatchReply = object('ActivityBatchReply', { accepted: Type.
 // history
 export const EventsQuery = object('EventsQuery', {
   after: Type.Optional(Type.Integer({ minimum: 0, description: 'Exclusive log position to start after' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'At most this many events (lines) in this answer; fewer means the end of the log (as filtered) was reached' })),
   type: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated event types (schemas/events.ts); an unknown one is refused' })),
   stream: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated streams: exact ids, or prefixes ending in * (e.g. module-*)' })),
   from: Type.Optional(Type.String({ maxLength: 40, description: 'Only events recorded at or after this instant (ISO 8601, e.g. 2026-03-01T08:00:00Z)' })),
@@ -143,7 +144,7 @@ export const MomentParams = object('MomentParams', { momentId: Id })
 
 export const httpSchemas: readonly TSchema[] = [
   ErrorReply, CreateAccountBody, CreateAccountReply, AccountPatch, AccountSettingsBody, AccountReply, AccountParams, AdminKeyBody, AdminKeyReply, AdminKeyParams, ModuleBody, ModulePatch, ConceptBody, ActivityBody, ActivityPatch,
-  CardBody, CardPatch, ModuleReply, CreatedReply, WrittenReply, ProfileBody, ProfilePatch, GoalBody, LmsIntegrationBody,
+  CardBody, CardPatch, ModuleReply, CreatedReply, WrittenReply, ProfileBody, ProfilePatch, GoalBody, LmsIntegrationBody, LmsIntegrationReply,
   ProfileReply, ProfileListReply, LearnerBody, LearnerReply, AssignmentBody, MasteryQuery, MasteryReply, LoginBody,
   SessionReply, PasswordBody, MyProfilesReply, MomentBody, MomentReply, AnswerBody, AnswerReply, CardsReply,
   ActivityBatchBody, ActivityBatchReply, EventsQuery, ModuleParams, ConceptParams, IdParams, ProfileParams,

@@ -31,6 +31,7 @@ const PackageView = Type.Object({
   fileName: Type.Optional(Type.String()),
   downloadUrl: Type.Optional(Type.String({ description: 'Present once the package is ready' })),
   failure: Type.Optional(Type.String()),
+  notice: Type.Optional(Type.String({ description: 'Something the admin should know before uploading it, e.g. that it launches against an address only this machine reaches (PUBLIC_URL)' })),
   createdAt: IsoTime,
   updatedAt: IsoTime
 })

@@ -7,6 +7,7 @@ import { storageFromConfig } from './storage.ts'
 import { openService } from './service.ts'
 import { buildApp } from './http/app.ts'
 import { seedDemo } from './seed-demo.ts'
+import { isLocalOnlyUrl } from './local-address.ts'
 
 async function main (): Promise<void> {
   let config
@@ -40,6 +41,8 @@ async function main (): Promise<void> {
   })
 
   await app.listen({ port: config.port, host: config.host })
+  const localOnly = isLocalOnlyUrl(config.publicUrl)
+  if (localOnly) log.warn({ publicUrl: config.publicUrl }, 'PUBLIC_URL is an address only this machine reaches: LMS packages built now launch nowhere else; set PUBLIC_URL before exporting packages for a real LMS')
   if (config.seedDemo) {
     const { credentials, created } = await seedDemo(service.ctx, config.dataDir)
     log.info({ accountId: credentials.accountId, profileId: credentials.profileId, created }, created ? 'demo account seeded' : 'demo account present')
@@ -51,6 +54,7 @@ async function main (): Promise<void> {
       `  demo profile:    ${credentials.profileId} (International Flags)`,
       `  learner login:   ${credentials.learner.email} / ${credentials.learner.password}`,
       `  credentials in:  ${config.dataDir}/demo-credentials.json`,
+      ...(localOnly ? [`  note:            packages point at ${config.publicUrl}, which only this machine reaches; set PUBLIC_URL for a real LMS`] : []),
       ''
     ].join('\n') + '\n')
   }

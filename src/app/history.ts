@@ -63,7 +63,7 @@ export function historyFilter (query: HistoryQuery): HistoryFilter {
     const types = list(query.type)
     if (types.length === 0) invalid('type names no event type')
     const unknown = types.filter(type => !knownTypes.has(type))
-    if (unknown.length > 0) invalid(`unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (every type is in schemas/events.ts)`)
+    if (unknown.length > 0) invalid(`unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the event types are ${[...knownTypes].sort().join(', ')}`)
     filter.types = new Set(types)
   }
   if (query.stream !== undefined) {

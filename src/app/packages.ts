@@ -1,4 +1,5 @@
 // LMS packages of a profile: request, revise, retire, download (R3, R7, R8, R9).
+import { isLocalOnlyUrl, localOnlyNotice } from '../local-address.ts'
 import { packageDecider, type PackageCommand, type PackageFormat } from '../domain/packaging/package.ts'
 import type { PackageDoc } from '../../projections/packages.ts'
 import { AppError } from '../errors.ts'
@@ -51,6 +52,7 @@ export function packageView (ctx: AppContext, doc: PackageDoc) {
     status: doc.status,
     ...(downloadable && doc.built !== undefined ? { checksum: doc.built.checksum, size: doc.built.size, fileName: doc.built.fileName, downloadUrl: `${ctx.publicUrl}/v1/packages/${doc.packageId}/download` } : {}),
     ...(doc.status === 'failed' && doc.failure !== undefined ? { failure: doc.failure.reason } : {}),
+    ...(doc.built !== undefined && isLocalOnlyUrl(doc.built.serviceUrl) ? { notice: localOnlyNotice(doc.built.serviceUrl) } : {}),
     createdAt: new Date(doc.createdAt).toISOString(),
     updatedAt: new Date(doc.updatedAt).toISOString()
   }

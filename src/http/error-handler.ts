@@ -17,7 +17,12 @@ export function toErrorReply (error: unknown): { status: number, body: { error: 
     const where = e.validationContext ?? 'body'
     const path = first?.instancePath === undefined || first.instancePath === '' ? where : `${where}${first.instancePath.replace(/\//g, '.')}`
     const extra = first?.keyword === 'additionalProperties' ? ` (unknown property "${String((first.params as { additionalProperty?: string }).additionalProperty)}")` : ''
-    return reply('MS_ERR_VALIDATION', `${path} ${first?.message ?? 'is not valid'}${extra}.`, e.validation.map(v => ({ path: v.instancePath, message: v.message })))
+    // A choice of fixed values (a union of literals) fails on each of them: name them all.
+    const allowed = first?.keyword === 'const'
+      ? e.validation.filter(v => v.keyword === 'const' && v.instancePath === first.instancePath).map(v => JSON.stringify((v.params as { allowedValue?: unknown }).allowedValue))
+      : []
+    const message = allowed.length > 1 ? `must be one of ${allowed.join(', ')}` : first?.message ?? 'is not valid'
+    return reply('MS_ERR_VALIDATION', `${path} ${message}${extra}.`, e.validation.map(v => ({ path: v.instancePath, message: v.message })))
   }
   switch (e.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return reply('MS_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.')

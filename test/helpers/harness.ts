@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly kafka?: KafkaConfig
   /** The service's log (silent by default). */
   readonly log?: Logger
+  /** PUBLIC_URL (default http://127.0.0.1:3000). */
+  readonly publicUrl?: string
 }
 
 export async function harness (t: Test, options: HarnessOptions = {}): Promise<Harness> {
@@ -46,7 +48,7 @@ export async function harness (t: Test, options: HarnessOptions = {}): Promise<H
     sqliteSynchronous: 'normal',
     log: options.log ?? pino({ level: 'silent' }),
     tokenSecret,
-    publicUrl: 'http://127.0.0.1:3000',
+    publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     // The LMS and LRS peers of these tests listen on loopback.
     outbound: options.outbound ?? 'any',
     ...(options.kafka === undefined ? {} : { kafka: options.kafka }),

@@ -63,7 +63,7 @@ t.test('GET /v1/events filters by recorded time and by several streams; bad filt
   t.same(prefixes, all.filter(e => e.streamId.startsWith('learner-') || e.streamId.startsWith('account-')))
 
   for (const [query, message] of [
-    ['type=ProfileCreated,NoSuchEvent', /unknown event type NoSuchEvent/],
+    ['type=ProfileCreated,NoSuchEvent', /unknown event type NoSuchEvent; the event types are .*ActivityAnswered.*ProfileCreated/],
     ['type=,', /type names no event type/],
     ['stream=mod*ule', /a stream is an exact id or a prefix ending in \*/],
     ['from=last%20week', /from must be an ISO 8601 time/],

@@ -174,3 +174,33 @@ t.test('a package requested just before a crash is built after the restart', asy
   t.equal(pkg.status, 'ready')
   t.equal((await second.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/download`, headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
 })
+
+t.test('a package built against an address only this machine reaches says so; one on a public address does not', async t => {
+  for (const [publicUrl, local] of [['http://127.0.0.1:3000', true], ['https://mastery.example.com', false]] as const) {
+    const h = await harness(t, { publicUrl })
+    const { adminKey: token } = await h.newAccount('growth')
+    const { profileId } = await buildProfile(h, token)
+    const created = await h.request('POST', `/v1/profiles/${profileId}/packages`, { token, body: { title: 'Flags', format: 'scorm12' } })
+    const pkg = await ready(h, token, created.body.packageId)
+    if (local) t.match(pkg.notice, /launches against http:\/\/127\.0\.0\.1:3000, which only the service's own machine can reach.*Set PUBLIC_URL/, 'the admin is told before uploading it')
+    else t.notOk('notice' in pkg, `no notice for ${publicUrl}`)
+  }
+})
+
+t.test('which addresses only this machine reaches', async t => {
+  const { isLocalOnlyUrl } = await import('../../src/local-address.ts')
+  for (const url of ['http://127.0.0.1:3000', 'http://localhost:3000', 'http://app.localhost', 'http://[::1]:3000', 'http://127.1.2.3', 'http://0.0.0.0:3000']) t.ok(isLocalOnlyUrl(url), url)
+  for (const url of ['https://mastery.example.com', 'http://10.0.0.5:3000', 'http://192.168.1.20', 'http://[2001:db8::1]', 'not a url']) t.notOk(isLocalOnlyUrl(url), url)
+})
+
+t.test('a format that is not one of the five is refused with the five named, and nothing is appended', async t => {
+  const h = await harness(t)
+  const { adminKey: token } = await h.newAccount('growth')
+  const { profileId } = await buildProfile(h, token)
+  const before = await h.eventCount()
+  const refused = await h.request('POST', `/v1/profiles/${profileId}/packages`, { token, body: { title: 'Flags', format: 'SCORM12' } })
+  t.equal(refused.status, 400)
+  t.equal(refused.body.error.code, 'MS_ERR_VALIDATION')
+  t.equal(refused.body.error.message, 'body.format must be one of "scorm12", "scorm2004", "aicc", "cmi5", "xapi".')
+  t.equal(await h.eventCount(), before, 'nothing appended')
+})

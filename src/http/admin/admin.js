@@ -400,6 +400,7 @@ function packageList (profile, formats, container) {
         h('div', { class: 'package-actions' }, status(p, label, where), toggle)),
       where,
       notices.has(p.packageId) ? h('p', { class: 'notice', role: 'status', text: notices.get(p.packageId) }) : null,
+      p.notice === undefined || p.status === 'retired' ? null : h('p', { class: 'notice warning', text: p.notice }),
       expanded ? details(p, detailsId) : null)
   }
 

@@ -17,7 +17,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { c
     schema: {
       tags: ['history'],
       security: [{ bearer: [] }],
-      summary: 'The account\'s event log as NDJSON (one event per line), in log order, filtered by types, streams, recorded time and position',
+      summary: 'The account\'s event log as NDJSON (one event per line), in log order, filtered by types, streams, recorded time and position; at most `limit` events a call: to read on, call again with `after` = the last line\'s position, until fewer than `limit` come back',
       querystring: EventsQuery,
       response: { 200: Type.Unknown({ description: 'NDJSON: one event per line ({ position, id, type, streamId, revision, recordedAt, data, metadata }); password hashes read [redacted]' }), ...errors }
     }

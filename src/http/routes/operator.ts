@@ -38,8 +38,14 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const account = await getAccount(ctx, admin.accountId)
     return { accountId: account.accountId, name: account.name, plan: account.plan, settings: account.settings, lmsIntegrationAvailable: account.plan !== 'starter' }
   })
+  app.get('/v1/account/settings', {
+    schema: { tags: ['account admins'], summary: 'Your account settings (the body PUT /v1/account/settings takes)', security: [{ bearer: [] }], response: { 200: AccountSettingsBody, ...errors } }
+  }, async (request) => {
+    const admin = await requireAdmin(request, ctx)
+    return (await getAccount(ctx, admin.accountId)).settings
+  })
   app.put('/v1/account/settings', {
-    schema: { tags: ['account admins'], summary: 'Change account settings (what happens when an unlinked LMS user launches)', security: [{ bearer: [] }], body: AccountSettingsBody, response: { 200: WrittenReply, ...errors } }
+    schema: { tags: ['account admins'], summary: 'Replace the account settings as a whole (what happens when an unlinked LMS user launches; which LMS origins may frame the player)', security: [{ bearer: [] }], body: AccountSettingsBody, response: { 200: WrittenReply, ...errors } }
   }, async (request) => {
     const admin = await requireAdmin(request, ctx)
     return { position: await changeSettings(ctx, admin, request.body) }

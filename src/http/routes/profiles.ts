@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
-  CreatedReply, GoalBody, LmsIntegrationBody, ProfileBody, ProfileListReply, ProfileModuleParams,
+  CreatedReply, GoalBody, LmsIntegrationBody, LmsIntegrationReply, ProfileBody, ProfileListReply, ProfileModuleParams,
   ProfileParams, ProfilePatch, ProfileReply, WrittenReply
 } from '../../../schemas/http.ts'
 import { describeProfile, profiles } from '../../app/profiles.ts'
@@ -37,8 +37,9 @@ export const profileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     const admin = await requireAdmin(request, ctx)
     return { position: await profiles.removeModule(ctx, admin, request.params.profileId, request.params.moduleId) }
   })
-  app.put('/v1/profiles/:profileId/lms-integration', { schema: { tags, security, summary: 'Turn LMS launches of this profile on or off', params: ProfileParams, body: LmsIntegrationBody, response: written } }, async (request) => {
+  app.put('/v1/profiles/:profileId/lms-integration', { schema: { tags, security, summary: 'Turn LMS launches of this profile on or off', params: ProfileParams, body: LmsIntegrationBody, response: { 200: LmsIntegrationReply, ...errors } } }, async (request) => {
     const admin = await requireAdmin(request, ctx)
-    return { position: await profiles.setLmsIntegration(ctx, admin, request.params.profileId, request.body.enabled) }
+    const position = await profiles.setLmsIntegration(ctx, admin, request.params.profileId, request.body.enabled)
+    return { enabled: request.body.enabled, position }
   })
 }
