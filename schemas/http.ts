@@ -80,7 +80,7 @@ export const LearnerReply = object('LearnerReply', {
 })
 export const AssignmentBody = object('AssignmentBody', { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) })
 export const MasteryQuery = object('MasteryQuery', { asOf: Type.Optional(IsoTime) })
-const ConceptMastery = Type.Object({ conceptId: Id, level: Type.Number(), goal: Goal, mastered: Type.Boolean() })
+const ConceptMastery = Type.Object({ conceptId: Id, title: Type.Optional(Type.String({ description: 'The concept\'s title as it reads now' })), level: Type.Number(), goal: Goal, mastered: Type.Boolean() })
 const ProfileMastery = Type.Object({ profileId: Id, name: Type.String(), progress: Type.Number({ minimum: 0, maximum: 1 }), mastered: Type.Boolean(), concepts: Type.Array(ConceptMastery) })
 export const MasteryReply = object('MasteryReply', { learnerId: Id, asOf: IsoTime, profiles: Type.Array(ProfileMastery) })
 

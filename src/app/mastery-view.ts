@@ -76,9 +76,26 @@ export async function learnerMastery (ctx: MasteryReads, learner: LearnerDoc, as
     if (profile === undefined || (historic && profile.createdAt > at)) continue
     const goals = await profileConceptGoals(ctx, profile, historic ? at : undefined)
     const progress = profileProgress(goals, states, at)
-    profiles.push({ profileId, name: profile.name, progress: round(progress.progress), mastered: progress.mastered, concepts: progress.concepts.map(c => ({ ...c, level: round(c.level) })) })
+    const titles = await conceptTitles(ctx, profile)
+    profiles.push({ profileId, name: profile.name, progress: round(progress.progress), mastered: progress.mastered, concepts: progress.concepts.map(c => ({ ...c, ...titleOf(titles, c.conceptId), level: round(c.level) })) })
   }
   return { learnerId: learner.learnerId, asOf: new Date(at).toISOString(), profiles }
 }
 
 const round = (x: number): number => Math.round(x * 10_000) / 10_000
+
+/** Concept titles as they read now (a past view shows today's titles, so a reader knows them). */
+async function conceptTitles (ctx: MasteryReads, profile: ProfileDoc): Promise<Map<string, string>> {
+  const titles = new Map<string, string>()
+  const moduleIds = new Set([...Object.keys(profile.modules), ...profile.goalHistory.map(([, moduleId]) => moduleId)])
+  for (const moduleId of moduleIds) {
+    const module = await ctx.runner.get<ModuleDoc>('catalog', `module:${moduleId}`)
+    for (const [conceptId, concept] of Object.entries(module?.concepts ?? {})) titles.set(conceptId, concept.title)
+  }
+  return titles
+}
+
+const titleOf = (titles: ReadonlyMap<string, string>, conceptId: string): { title?: string } => {
+  const title = titles.get(conceptId)
+  return title === undefined ? {} : { title }
+}

@@ -92,6 +92,7 @@ t.test('mastery as of a past instant is computed from the events up to it', asyn
   t.same(beforeAny.body.profiles, [], 'not yet assigned eleven days ago... the profile was created now')
   const current = await h.request('GET', `/v1/learners/${learner.learnerId}/mastery`, opts)
   t.ok(current.body.profiles[0].concepts[0].level > 0)
+  t.match(current.body.profiles[0].concepts[0].title, /^Concept \d+$/, 'concepts come with their titles, not only ids')
   const bad = await h.request('GET', `/v1/learners/${learner.learnerId}/mastery?asOf=not-a-time`, opts)
   t.equal(bad.body.error.code, 'MS_ERR_VALIDATION')
 })
