@@ -10,7 +10,7 @@
 // backoff, with the same body (the same event ids), until the request's deadline. Every
 // acknowledged (2xx) write is recorded with what must be in the log because of it.
 import type { Seeded } from './seed.ts'
-import { seededRng } from '../../bench/support/rng.ts'
+import { pick, seededRng } from '../../bench/support/rng.ts'
 
 export type Kind = 'launch' | 'moment' | 'answer' | 'exit' | 'ingest'
 export const kinds: readonly Kind[] = ['launch', 'moment', 'answer', 'exit', 'ingest']
@@ -188,7 +188,6 @@ async function lmsUser (o: DriverOptions, user: Seeded['lmsUsers'][number], rng:
 async function appClient (o: DriverOptions, client: number, rng: () => number): Promise<void> {
   const { stats, acks } = o.recorder
   const { activities, cards, appLearners } = o.seeded
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T
   for (let batch = 0; Date.now() < o.loadEndsAt; batch++) {
     // Each client reports for its own learners, as one app install does.
     const learnerId = appLearners[(client * 2 + (batch % 2)) % appLearners.length] as string
@@ -196,8 +195,8 @@ async function appClient (o: DriverOptions, client: number, rng: () => number): 
     const events = Array.from({ length: o.eventsPerBatch }, (_, i) => {
       const eventId = `${o.runTag}-${client}-${batch}-${i}`
       return rng() < 0.8
-        ? { eventId, type: 'ActivityAnswered', learnerId, activityId: pick(activities).activityId, selected: [rng() < 0.7 ? 'right' : 'wrong'], responseMs: 1_000 + Math.floor(rng() * 5_000), occurredAt }
-        : { eventId, type: 'CardViewed', learnerId, cardId: pick(cards), occurredAt }
+        ? { eventId, type: 'ActivityAnswered', learnerId, activityId: pick(rng, activities).activityId, selected: [rng() < 0.7 ? 'right' : 'wrong'], responseMs: 1_000 + Math.floor(rng() * 5_000), occurredAt }
+        : { eventId, type: 'CardViewed', learnerId, cardId: pick(rng, cards), occurredAt }
     })
     const res = await send(o, 'ingest', '/v1/activity', { token: o.seeded.adminKey, body: json({ events }) })
     if (res?.status === 202) {
