@@ -3,13 +3,13 @@
 // LMS/SCORM Integration toggle, +Package, the download, renaming, linking users (one by one and
 // from a CSV), progress with its chart — and checks each step against the API as well.
 // Screenshots of every screen go to test-artifacts/admin/ for a person to look at.
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import JSZip from 'jszip'
-import type { Page, Request, Route } from 'playwright-core'
+import type { Page, Route } from 'playwright-core'
 import { launchKeyFor } from '../../src/app/credentials.ts'
 import { createAccount } from '../../src/app/accounts.ts'
-import { launchChromium, startLiveService, type LiveService } from '../helpers/browser.ts'
+import { launchChromium, screenshot as saveScreenshot, startLiveService, watchForProblems, type LiveService } from '../helpers/browser.ts'
 
 // Browser globals inside page.evaluate callbacks; module-scoped so the DOM lib stays out of the project.
 declare const document: any, sessionStorage: any
@@ -21,29 +21,10 @@ const admin = demo.adminKey
 // startLiveService signs learner tokens and launch keys with this secret.
 const tokenSecret = 'b'.repeat(40)
 
-const artifactsDir = new URL('../../test-artifacts/admin/', import.meta.url)
-/** Saves a full-page screenshot for a person to look at, after checking no stray value is on the screen. */
+/** A full-page screenshot to test-artifacts/admin/, after checking no stray value is on the screen. */
 async function screenshot (t: Test, page: Page, name: string): Promise<void> {
   t.notMatch(await page.locator('body').innerText(), /\bnull\b|\bundefined\b|\[object |NaN/, `${name}: no stray values on the screen`)
-  mkdirSync(artifactsDir, { recursive: true })
-  await page.screenshot({ path: new URL(`${name}.png`, artifactsDir).pathname, fullPage: true })
-}
-
-/** Page errors, console errors (CSP violations among them) and failed requests, for a final "none". */
-function watchForProblems (page: Page): string[] {
-  const problems: string[] = []
-  page.on('pageerror', error => problems.push(`page error: ${error.message}`))
-  page.on('console', message => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`)
-  })
-  page.on('response', response => {
-    if (response.status() >= 400 && new URL(response.url()).pathname.startsWith('/admin')) problems.push(`${response.status()} ${response.url()}`)
-  })
-  page.on('requestfailed', (request: Request) => {
-    // A blob: download is handed to the download manager, which playwright reports as aborted.
-    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.url()}`)
-  })
-  return problems
+  await saveScreenshot(page, name, 'admin')
 }
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor()
@@ -65,7 +46,7 @@ async function newPage (width = 1000, height = 900) {
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true })
   t.teardown(() => context.close())
   const page = await context.newPage()
-  return { page, problems: watchForProblems(page) }
+  return { page, problems: watchForProblems(page, '/admin') }
 }
 
 /** Learner practice through the API: one Mini Moment of the profile, every answer right. */

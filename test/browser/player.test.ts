@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap'
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core'
 import { launchKeyFor, readLearnerToken, signLearnerToken } from '../../src/app/credentials.ts'
-import { launchChromium, screenshot, startLiveService, startLmsParent, type LiveService } from '../helpers/browser.ts'
+import { launchChromium, screenshot, startLiveService, startLmsParent, watchForProblems, type LiveService } from '../helpers/browser.ts'
 
 type Ui = Page | FrameLocator
 
@@ -50,7 +50,7 @@ t.test('browser: direct mode — sign in, practise, cards, change password, log 
   const context = await browser.newContext({ viewport: { width: 900, height: 900 } })
   t.teardown(() => context.close())
   const page = await context.newPage()
-  const problems = watchForProblems(page)
+  const problems = watchForProblems(page, '/player')
 
   await page.goto(`${live.origin}/player/`)
   await heading(page, 'Sign in')
@@ -162,7 +162,7 @@ t.test('browser: LMS mode — locked to the launched profile, Mini Moments, Exit
   const context = await browser.newContext({ viewport: { width: 520, height: 900 } })
   t.teardown(() => context.close())
   const page = await context.newPage()
-  const problems = watchForProblems(page)
+  const problems = watchForProblems(page, '/player')
   const src = playerSrc(launch.playerUrl, lmsParent.origin)
 
   await page.goto(lmsParent.pageUrl(src, { meddler: true }))
@@ -328,23 +328,6 @@ async function waitFor (check: () => Promise<boolean>, what: string, timeoutMs =
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
-}
-
-/**
- * Script errors, console errors (a CSP violation logs one) and player files that fail to load.
- * HTTP error statuses of API calls are expected in places and asserted by the tests themselves.
- */
-function watchForProblems (page: Page): string[] {
-  const problems: string[] = []
-  page.on('pageerror', error => problems.push(`page error: ${error.message}`))
-  page.on('console', message => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`)
-  })
-  page.on('response', response => {
-    if (response.status() >= 400 && new URL(response.url()).pathname.startsWith('/player')) problems.push(`${response.status()} ${response.url()}`)
-  })
-  page.on('requestfailed', request => problems.push(`request failed: ${request.url()}`))
-  return problems
 }
 
 /**

@@ -15,7 +15,7 @@ import { freePort } from './ports.ts'
 import JSZip from 'jszip'
 
 export const chromiumPath = '/usr/bin/chromium'
-const artifactsDir = new URL('../../test-artifacts/player/', import.meta.url)
+const artifactsRoot = new URL('../../test-artifacts/', import.meta.url)
 
 export interface ApiReply { status: number, body: any }
 
@@ -130,10 +130,32 @@ export async function startLmsParent (t: Test): Promise<LmsParent> {
   }
 }
 
-/** Saves a full-page screenshot to test-artifacts/player/<name>.png for a person to look at. */
-export async function screenshot (page: Page, name: string): Promise<void> {
-  mkdirSync(artifactsDir, { recursive: true })
-  await page.screenshot({ path: new URL(`${name}.png`, artifactsDir).pathname, fullPage: true })
+/** Saves a full-page screenshot to test-artifacts/<folder>/<name>.png for a person to look at. */
+export async function screenshot (page: Page, name: string, folder = 'player'): Promise<void> {
+  const dir = new URL(`${folder}/`, artifactsRoot)
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: new URL(`${name}.png`, dir).pathname, fullPage: true })
+}
+
+/**
+ * Script errors, console errors (a CSP violation logs one), and files under `pathPrefix` that
+ * fail to load, collected for a final "none". HTTP error statuses of API calls are expected in
+ * places and asserted by the tests themselves. A blob: download is handed to the download
+ * manager, which playwright reports as aborted: not a problem.
+ */
+export function watchForProblems (page: Page, pathPrefix: string): string[] {
+  const problems: string[] = []
+  page.on('pageerror', error => problems.push(`page error: ${error.message}`))
+  page.on('console', message => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`)
+  })
+  page.on('response', response => {
+    if (response.status() >= 400 && new URL(response.url()).pathname.startsWith(pathPrefix)) problems.push(`${response.status()} ${response.url()}`)
+  })
+  page.on('requestfailed', request => {
+    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.url()}`)
+  })
+  return problems
 }
 
 /**
