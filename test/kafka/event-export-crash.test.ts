@@ -57,6 +57,18 @@ function nextMessage (child: ChildProcess, accept: (message: { type: string, pos
   })
 }
 
+/** A log of `events` events in a new data dir and a new topic, and an exporter child exporting it. */
+async function exportUnderWay (t: Test, name: string, events: number, batchEvents: number, pauseAt: number) {
+  const dataDir = t.testdir()
+  const topic = uniqueName(name)
+  await createTopic(kafka, topic, 3)
+  const log = await makeLog(dataDir, events)
+  const head = log[log.length - 1]?.position as number
+  const child = startChild(dataDir, topic, batchEvents, pauseAt)
+  t.teardown(() => killProcess(child))
+  return { dataDir, topic, log, head, child }
+}
+
 /** After the kill: the checkpoint it left, then a fresh exporter (in this process) takes over and finishes. */
 async function restartAndFinish (t: Test, dataDir: string, topic: string, head: number): Promise<number> {
   const storage = await open(dataDir)
@@ -97,13 +109,7 @@ function checkNothingLost (t: Test, records: readonly TopicRecord[], log: readon
 }
 
 t.test('killed between the broker\'s acknowledgement and the checkpoint: the batch is sent again, nothing is lost', async t => {
-  const dataDir = t.testdir()
-  const topic = uniqueName('crash-paused')
-  await createTopic(kafka, topic, 3)
-  const log = await makeLog(dataDir, 5_000)
-  const head = log[log.length - 1]?.position as number
-  const child = startChild(dataDir, topic, 500, 3)
-  t.teardown(() => killProcess(child))
+  const { dataDir, topic, log, head, child } = await exportUnderWay(t, 'crash-paused', 5_000, 500, 3)
   const paused = await nextMessage(child, m => m.type === 'paused')
   await killProcess(child)
   t.ok(paused.position < head, `killed mid-export (at position ${paused.position} of ${head})`)
@@ -114,13 +120,7 @@ t.test('killed between the broker\'s acknowledgement and the checkpoint: the bat
 })
 
 t.test('killed at an arbitrary moment of a busy export: nothing is lost', async t => {
-  const dataDir = t.testdir()
-  const topic = uniqueName('crash-busy')
-  await createTopic(kafka, topic, 3)
-  const log = await makeLog(dataDir, 20_000)
-  const head = log[log.length - 1]?.position as number
-  const child = startChild(dataDir, topic, 100, 0)
-  t.teardown(() => killProcess(child))
+  const { dataDir, topic, log, head, child } = await exportUnderWay(t, 'crash-busy', 20_000, 100, 0)
   // The export goes on while this message travels: the kill lands wherever it is by then.
   await nextMessage(child, m => m.type === 'acked' && m.count === 5)
   await killProcess(child)
