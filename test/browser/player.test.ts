@@ -27,8 +27,8 @@ await live.api('PUT', `/v1/profiles/${capitals.profileId}/assignments/${demo.lea
 const answers = await answerKey(live, [demo.profileId, capitals.profileId])
 const lmsPackage = await lmsReady(live, 'lms-user-ada')
 
-t.test('browser: the player is served as three static files with a strict policy, hidden from OpenAPI', async t => {
-  for (const [path, type] of [['/player/', 'text/html'], ['/player/player.js', 'text/javascript'], ['/player/player.css', 'text/css']] as const) {
+t.test('browser: the player is served as static files with a strict policy, hidden from OpenAPI', async t => {
+  for (const [path, type] of [['/player/', 'text/html'], ['/player/player.js', 'text/javascript'], ['/player/player.css', 'text/css'], ['/player/base.css', 'text/css'], ['/player/elements.js', 'text/javascript']] as const) {
     const response = await fetch(live.origin + path)
     t.equal(response.status, 200, path)
     t.match(response.headers.get('content-type'), type, `${path} content type`)

@@ -3,27 +3,9 @@
 // strings, so nothing the API returns can inject markup), fields with labels and hints,
 // and the words for numbers, dates and durations.
 
-/** h('button', { class: 'primary', onclick: f }, 'Save') */
-export function h (tag, props = {}, ...children) {
-  const element = document.createElement(tag)
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'class') element.className = value
-    else if (key === 'text') element.textContent = value
-    else if (key.startsWith('on')) element.addEventListener(key.slice(2), value)
-    else element.setAttribute(key, value === true ? '' : String(value))
-  }
-  append(element, children)
-  return element
-}
+import { h, hidden } from './elements.js'
 
-function append (element, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child !== null && child !== undefined && child !== false) element.append(child)
-  }
-}
-
-export const hidden = (text) => h('span', { class: 'visually-hidden', text })
+export { h, hidden }
 
 let ids = 0
 /** A unique id for label/aria wiring, readable in the DOM inspector. */

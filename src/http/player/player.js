@@ -5,6 +5,7 @@
 //   lms:    #token=…&session=…&profile=…&mode=lms&parentOrigin=… from a package's launcher;
 //           locked to one profile (R11): Mini Moments, Knowledge Cards, no password, "Exit".
 // Nothing is cached: every screen asks the service again, so content edits show at once (R6).
+import { h, hidden } from './elements.js'
 
 const levelNames = ['Unknown', 'Novice', 'Aware', 'Competent', 'Proficient', 'Expert']
 const storageKey = 'mastery-sync.player.token'
@@ -160,24 +161,6 @@ function clearAlert () {
 }
 
 // ------------------------------------------------------------------ DOM helpers
-
-/** h('button', { class: 'primary', onclick: f }, 'Play') */
-function h (tag, props = {}, ...children) {
-  const element = document.createElement(tag)
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'class') element.className = value
-    else if (key === 'text') element.textContent = value
-    else if (key.startsWith('on')) element.addEventListener(key.slice(2), value)
-    else element.setAttribute(key, value === true ? '' : String(value))
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) element.append(child)
-  }
-  return element
-}
-
-const hidden = (text) => h('span', { class: 'visually-hidden', text })
 
 function button (label, onclick, props = {}) {
   const element = h('button', { type: 'button', ...props }, label)

@@ -19,7 +19,10 @@ const files = [
   { url: '/admin/admin.js', file: 'admin.js', type: js },
   { url: '/admin/api.js', file: 'api.js', type: js },
   { url: '/admin/dom.js', file: 'dom.js', type: js },
-  { url: '/admin/chart.js', file: 'chart.js', type: js }
+  { url: '/admin/chart.js', file: 'chart.js', type: js },
+  // Shared with the player (src/http/ui/).
+  { url: '/admin/base.css', file: '../ui/base.css', type: 'text/css; charset=utf-8' },
+  { url: '/admin/elements.js', file: '../ui/elements.js', type: js }
 ] as const
 
 export const adminPageRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app) => {

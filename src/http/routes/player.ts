@@ -1,4 +1,4 @@
-// The learner's web player: three static files served from the service's own origin,
+// The learner's web player: static files (its own, and those it shares with the admin page) served from the service's own origin,
 // so the pages call the API without CORS. Read once at startup; content is fetched
 // live by the page (R6), so the files themselves are never cached stale.
 import { readFileSync } from 'node:fs'
@@ -33,7 +33,10 @@ export async function playerFrameAncestors (ctx: RouteDeps['ctx'], sessionId: un
 const files = [
   { url: '/player/', file: 'index.html', type: 'text/html; charset=utf-8' },
   { url: '/player/player.js', file: 'player.js', type: 'text/javascript; charset=utf-8' },
-  { url: '/player/player.css', file: 'player.css', type: 'text/css; charset=utf-8' }
+  { url: '/player/player.css', file: 'player.css', type: 'text/css; charset=utf-8' },
+  // Shared with the admin page (src/http/ui/).
+  { url: '/player/base.css', file: '../ui/base.css', type: 'text/css; charset=utf-8' },
+  { url: '/player/elements.js', file: '../ui/elements.js', type: 'text/javascript; charset=utf-8' }
 ] as const
 
 export const playerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ctx }) => {
