@@ -252,8 +252,9 @@ t.test('browser: the player may be framed only by the LMS origins the account al
   // This LMS's origin allowed: the player shows.
   await settings([lmsOrigin])
   const allowed = await lmsPage(t, host, lmsUser)
-  await playerIn(allowed.page).getByRole('heading', { level: 1, name: 'International Flags' }).waitFor()
-  t.pass(`framed by ${lmsOrigin}`)
+  const heading = playerIn(allowed.page).getByRole('heading', { level: 1, name: 'International Flags' })
+  await heading.waitFor()
+  t.ok(await heading.isVisible(), `the player shows, framed by ${lmsOrigin}`)
 })
 
 // ------------------------------------------------------------------ checks
